@@ -1,0 +1,1 @@
+"""Passerelle's graph build: seeds -> parse -> resolve -> RDF -> reason -> validate -> store."""
