@@ -1,0 +1,82 @@
+"""The sources manifest (seeds/sources.toml): which documents to read, whose they are, how."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from graph.errors import BuildError
+
+
+@dataclass(frozen=True)
+class UnidentifiedPublisher:
+    """The school behind a document that does not name it."""
+
+    id: str
+    label: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    path: Path
+    title: str
+    parser: str
+    language: str
+    publisher: str | None = None
+    unidentified_publisher: UnidentifiedPublisher | None = None
+    url: str | None = None
+    url_evidence: str | None = None
+    retrieved: str | None = None
+
+    @property
+    def school(self) -> str:
+        """Registry id of the school the document speaks for (or its stand-in)."""
+        return self.publisher or self.unidentified_publisher.id
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def load_manifest(seeds_dir: Path, parsers: set[str]) -> list[Source]:
+    """Read seeds_dir/sources.toml; every entry must name an existing file and a known parser."""
+    path = seeds_dir / "sources.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise BuildError(f"cannot read the sources manifest: {exc}", path) from exc
+    sources = [_source(entry, seeds_dir, path, parsers) for entry in data.get("source", [])]
+    if not sources:
+        raise BuildError("the manifest lists no [[source]]", path)
+    ids = [s.id for s in sources]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise BuildError(f"source ids listed twice: {', '.join(duplicated)}", path)
+    return sources
+
+
+def _source(entry: dict, seeds_dir: Path, manifest: Path, parsers: set[str]) -> Source:
+    name = entry.get("id", "?")
+    for key in ("id", "file", "title", "parser", "language"):
+        if key not in entry:
+            raise BuildError(f"source {name!r} has no {key!r}", manifest)
+    if entry["parser"] not in parsers:
+        raise BuildError(f"source {name!r} names unknown parser {entry['parser']!r} "
+                         f"(known: {', '.join(sorted(parsers))})", manifest)
+    document = seeds_dir / entry["file"]
+    if not document.is_file():
+        raise BuildError(f"source {name!r}: document not found", document)
+    stand_in = entry.get("unidentified_publisher")
+    if bool(entry.get("publisher")) == bool(stand_in):
+        raise BuildError(f"source {name!r} needs either a publisher or an "
+                         "[source.unidentified_publisher] table, not both", manifest)
+    return Source(
+        id=entry["id"], path=document, title=entry["title"], parser=entry["parser"],
+        language=entry["language"], publisher=entry.get("publisher"),
+        unidentified_publisher=UnidentifiedPublisher(**stand_in) if stand_in else None,
+        url=entry.get("url"), url_evidence=entry.get("url_evidence"),
+        retrieved=entry.get("retrieved"),
+    )

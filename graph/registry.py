@@ -1,0 +1,139 @@
+"""The curated registry (seeds/registry.toml, seeds/networks.toml): canonical entities.
+
+Every institution and faculty the documents name has one entry here, with all the spellings
+the documents use. The resolver looks names up in the indexes built below; nothing here
+decides what a name means.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graph.errors import BuildError
+from graph.normalise import name_key, normalise_name
+
+INSTITUTION = "institution"
+FACULTY = "faculty"
+
+
+@dataclass(frozen=True)
+class Entity:
+    """An institution or a faculty of the registry."""
+
+    id: str
+    kind: str  # INSTITUTION or FACULTY
+    label: str
+    country: str | None = None  # institutions only; a faculty has its parent's
+    parent: str | None = None  # faculties only
+    category: str | None = None  # university, school, research-institute...
+    domains: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    acronyms: tuple[str, ...] = ()
+    part_of: str | None = None
+    note: str | None = None
+    ror: str | None = None
+    wikidata: str | None = None
+    website: str | None = None
+    identifiers_from: str | None = None
+    unresolved: str | None = None
+
+
+@dataclass(frozen=True)
+class Network:
+    id: str
+    label: str
+    kind: str
+    full_name: str | None = None
+    run_by: str | None = None
+    aliases: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass
+class Registry:
+    entities: dict[str, Entity]
+    networks: dict[str, Network]
+    by_alias: dict[str, list[str]] = field(default_factory=dict)
+    by_key: dict[str, list[str]] = field(default_factory=dict)
+    by_acronym: dict[str, list[str]] = field(default_factory=dict)
+    by_domain: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        indexes = (defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list))
+        alias, key, acronym, domain = indexes
+        for entity in self.entities.values():
+            for name in {entity.label, *entity.aliases}:
+                _add(alias, normalise_name(name), entity.id)
+                _add(key, name_key(name), entity.id)
+            for short in entity.acronyms:
+                _add(acronym, normalise_name(short), entity.id)
+            for host in entity.domains:
+                _add(domain, host.lower(), entity.id)
+        self.by_alias, self.by_key, self.by_acronym, self.by_domain = map(dict, indexes)
+
+    def institution_of(self, entity_id: str) -> Entity:
+        entity = self.entities[entity_id]
+        return self.entities[entity.parent] if entity.kind == FACULTY else entity
+
+    def country_of(self, entity_id: str) -> str | None:
+        return self.institution_of(entity_id).country
+
+    def faculties_of(self, institution_id: str) -> list[Entity]:
+        return [e for e in self.entities.values() if e.parent == institution_id]
+
+
+def _add(index: dict[str, list[str]], key: str, entity_id: str) -> None:
+    if key and entity_id not in index[key]:
+        index[key].append(entity_id)
+
+
+def load_registry(seeds_dir: Path) -> Registry:
+    """Read registry.toml and networks.toml; refuse dangling references and duplicate ids."""
+    path = seeds_dir / "registry.toml"
+    data = _read_toml(path)
+    entities: dict[str, Entity] = {}
+    for kind, table in ((INSTITUTION, "institution"), (FACULTY, "faculty")):
+        for entry in data.get(table, []):
+            entity = _entity(entry, kind, path)
+            if entity.id in entities:
+                raise BuildError(f"registry id {entity.id!r} is used twice", path)
+            entities[entity.id] = entity
+    for entity in entities.values():
+        for ref in (entity.parent, entity.part_of):
+            if ref is not None and entities.get(ref, Entity("", FACULTY, "")).kind != INSTITUTION:
+                raise BuildError(f"{entity.id!r} refers to {ref!r}, which is no institution", path)
+    networks_path = seeds_dir / "networks.toml"
+    networks = {}
+    for entry in _read_toml(networks_path).get("network", []):
+        try:
+            network = Network(**{**entry, "aliases": tuple(entry.get("aliases", ()))})
+        except TypeError as exc:
+            raise BuildError(f"network {entry.get('id')!r}: {exc}", networks_path) from exc
+        networks[network.id] = network
+    return Registry(entities, networks)
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise BuildError(f"cannot read: {exc}", path) from exc
+
+
+def _entity(entry: dict, kind: str, path: Path) -> Entity:
+    fields = dict(entry)
+    fields["category"] = fields.pop("kind", None)
+    for plural in ("domains", "aliases", "acronyms"):
+        fields[plural] = tuple(fields.get(plural, ()))
+    try:
+        entity = Entity(kind=kind, **fields)
+    except TypeError as exc:
+        raise BuildError(f"{kind} {entry.get('id')!r}: {exc}", path) from exc
+    if kind == INSTITUTION and not entity.country:
+        raise BuildError(f"institution {entity.id!r} has no country", path)
+    if kind == FACULTY and not entity.parent:
+        raise BuildError(f"faculty {entity.id!r} has no parent", path)
+    return entity

@@ -1,0 +1,241 @@
+"""Resolve: the names of a document's partner rows become registry entities and agreements.
+
+A name is looked up by exact alias, then by the web domain of its link, then by its words in
+any order, then by acronym, always within the country the document gives. A name that
+matches nothing with confidence becomes a new entity flagged in the report, never merged
+into a look-alike. Links are evidence to check, not truth: a link whose country or domain
+contradicts the document or the registry is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pycountry
+
+from graph.normalise import name_key, normalise_name
+from graph.records import Origin, PartnerRow
+from graph.registry import FACULTY, INSTITUTION, Entity, Registry
+
+# Country-code top-level domains that are sold worldwide and say nothing about a country.
+GENERIC_CCTLDS = {"io", "ai", "me", "tv", "cc", "fm", "ly", "co"}
+CCTLD_EXCEPTIONS = {"uk": "GB"}
+
+
+@dataclass(frozen=True)
+class Match:
+    """What a row's name resolved to: an institution, maybe some of its faculties."""
+
+    institution: str
+    faculties: tuple[str, ...] = ()
+    method: str = "alias"  # alias | domain | words | acronym | new
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """One agreement, ready for RDF: who, with whom, what, and the line that says so."""
+
+    origin: Origin
+    school: str
+    institution: str | None  # asserted when the row names the institution itself
+    faculties: tuple[str, ...]
+    types: tuple[str, ...]
+    networks: tuple[str, ...]
+    status: str
+    agreement_text: str
+    url: str | None
+
+
+@dataclass
+class Resolution:
+    """The agreements of one document, the entities it added, and a note per row line."""
+
+    agreements: list[Agreement] = field(default_factory=list)
+    new_entities: dict[str, Entity] = field(default_factory=dict)
+    notes: dict[int, tuple[str, str]] = field(default_factory=dict)  # line -> (outcome, detail)
+
+
+def resolve_rows(rows: list[PartnerRow], school: str, registry: Registry) -> Resolution:
+    """Resolve every row of one document and assemble its agreements."""
+    result = Resolution()
+    matches: list[Match] = []
+    at_line: dict[int, tuple[PartnerRow, Match]] = {}  # nested bullets name parents by line
+    children: dict[int, list[PartnerRow]] = defaultdict(list)
+    for row in rows:
+        parent = at_line.get(row.parent_line) if row.parent_line else None
+        match = resolve_name(row, registry, within=parent[1].institution if parent else None)
+        if match.method == "new":
+            result.new_entities.setdefault(match.institution, _new_entity(row, match.institution))
+        matches.append(match)
+        at_line.setdefault(row.origin.line, (row, match))
+        if row.parent_line:
+            children[row.parent_line].append(row)
+    for row, match in zip(rows, matches, strict=True):
+        outcome, detail = _assemble(row, match, at_line, children, school, registry, result)
+        _note(result, row.origin.line, outcome, detail)
+    return result
+
+
+def _note(result: Resolution, line: int, outcome: str, detail: str) -> None:
+    """Several partners on one line (004's examples) share the line's note."""
+    if line in result.notes:
+        previous, earlier = result.notes[line]
+        outcome = max(previous, outcome, key=("mapped", "warning", "error").index)
+        detail = f"{earlier} | {detail}"
+    result.notes[line] = (outcome, detail)
+
+
+def _assemble(row, match, at_line, children, school, registry, result) -> tuple[str, str]:
+    """Add the row's agreement, if it states one; say what the row became."""
+    line = row.origin.line
+    warnings = list(match.warnings)
+    if _states_agreement(row):
+        units = [c for c in children[line] if not _states_agreement(c)]
+        faculties = list(match.faculties)
+        for unit in units:
+            faculties.extend(at_line[unit.origin.line][1].faculties)
+        result.agreements.append(Agreement(
+            origin=row.origin, school=school,
+            institution=None if match.faculties else match.institution,
+            faculties=tuple(dict.fromkeys(faculties)),
+            types=row.types or ("type-not-stated",), networks=row.networks,
+            status=row.status, agreement_text=row.agreement_text, url=row.url))
+        detail = f"agreement with {_describe(match, registry)}"
+        if units:
+            detail += f" (units on lines {', '.join(str(u.origin.line) for u in units)})"
+    elif row.parent_line and _states_agreement(at_line[row.parent_line][0]):
+        if not match.faculties:
+            return "error", (f"unit of the agreement on line {row.parent_line} resolves to "
+                             f"{_describe(match, registry)}, not to a faculty of that "
+                             "agreement's institution: left out")
+        detail = f"unit {_describe(match, registry)} of the agreement on line {row.parent_line}"
+    elif children[line]:
+        detail = f"institution {_describe(match, registry)}, heading of its units' agreements"
+    else:
+        warnings.append("the document names this partner without any agreement wording")
+        result.agreements.append(Agreement(
+            row.origin, school, None if match.faculties else match.institution, match.faculties,
+            ("type-not-stated",), (), row.status, row.agreement_text, row.url))
+        detail = f"agreement with {_describe(match, registry)}"
+    return ("warning" if warnings else "mapped"), "; ".join([detail, *warnings])
+
+
+def _states_agreement(row: PartnerRow) -> bool:
+    return bool(row.types or row.networks)
+
+
+def _describe(match: Match, registry: Registry) -> str:
+    names = ", ".join(match.faculties) if match.faculties else match.institution
+    how = "new, not in the registry" if match.method == "new" else f"by {match.method}"
+    return f"{names} ({how})"
+
+
+def resolve_name(row: PartnerRow, registry: Registry, within: str | None = None) -> Match:
+    """Resolve one row's name; ``within`` is the institution of an enclosing bullet."""
+    host = _host(row.url)
+    lookups = (
+        ("alias", [registry.by_alias.get(normalise_name(n), []) for n in _spellings(row)]),
+        ("domain", [_by_domain(host, registry)]),
+        ("words", [registry.by_key.get(name_key(n), []) for n in _spellings(row)]),
+        ("acronym", [registry.by_acronym.get(normalise_name(row.acronym or row.name), [])]),
+    )
+    rejected: list[str] = []
+    for method, found in lookups:
+        candidates = list(dict.fromkeys(i for ids in found for i in ids))
+        match = _choose(candidates, row, registry, within, rejected)
+        if match:
+            return Match(match[0], match[1], method, tuple(_link_warnings(row, match, registry)))
+    warnings = [f"no registry entry matches {row.name!r}: new entity, check it"]
+    if rejected:
+        warnings.append("rejected look-alikes in other countries: " + ", ".join(rejected))
+    return Match(_new_id(row.name), (), "new", tuple(warnings))
+
+
+def _spellings(row: PartnerRow) -> list[str]:
+    names = [row.name]
+    if row.acronym:
+        names.append(f"{row.name} ({row.acronym})")
+    return names
+
+
+def _choose(candidates, row, registry, within, rejected) -> tuple[str, tuple[str, ...]] | None:
+    """Pick an institution (and faculties) among candidates, or None if none fits safely."""
+    entities = [registry.entities[i] for i in candidates]
+    if within:
+        units = [e for e in entities if e.kind == FACULTY and e.parent == within]
+        if units:
+            return within, tuple(e.id for e in units)
+    fitting = []
+    for entity in entities:
+        if row.country and registry.country_of(entity.id) != row.country:
+            rejected.append(f"{entity.id} ({registry.country_of(entity.id)})")
+        else:
+            fitting.append(entity)
+    institutions = {registry.institution_of(e.id).id for e in fitting}
+    if len(institutions) != 1:
+        return None  # nothing, or several institutions: never merge on a guess
+    (institution,) = institutions
+    if any(e.kind == INSTITUTION for e in fitting):
+        return institution, ()
+    return institution, tuple(e.id for e in fitting)
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url).hostname
+    return host.lower() if host else None
+
+
+def _by_domain(host: str | None, registry: Registry) -> list[str]:
+    if not host:
+        return []
+    labels = host.split(".")
+    suffixes = [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    for suffix in suffixes:  # the longest registered suffix wins: cit.tum.de before tum.de
+        if suffix in registry.by_domain:
+            return registry.by_domain[suffix]
+    return []
+
+
+def _link_warnings(row: PartnerRow, match, registry: Registry) -> list[str]:
+    host = _host(row.url)
+    if not host:
+        return []
+    warnings = []
+    country = row.country or registry.entities[match[0]].country
+    tld = host.rsplit(".", 1)[-1]
+    link_country = _cctld_country(tld)
+    if link_country and country and link_country != country:
+        warnings.append(f"link host {host} is under .{tld} ({link_country}) but the partner is in "
+                        f"{country}: link reported, not trusted")
+    domains = [d for i in (*match[1], match[0]) for d in registry.entities[i].domains]
+    if domains and not any(host == d or host.endswith("." + d) for d in domains):
+        warnings.append(f"link host {host} is not on the registry's domain(s) "
+                        f"{', '.join(sorted(set(domains)))}: link reported, not trusted")
+    return warnings
+
+
+def _cctld_country(tld: str) -> str | None:
+    if tld in CCTLD_EXCEPTIONS:
+        return CCTLD_EXCEPTIONS[tld]
+    if len(tld) != 2 or tld in GENERIC_CCTLDS:
+        return None
+    country = pycountry.countries.get(alpha_2=tld.upper())
+    return country.alpha_2 if country else None
+
+
+def _new_id(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", normalise_name(name)).strip("-")[:60].rstrip("-")
+    return f"unregistered-{slug}"
+
+
+def _new_entity(row: PartnerRow, entity_id: str) -> Entity:
+    return Entity(
+        id=entity_id, kind=INSTITUTION, label=row.name, country=row.country,
+        acronyms=(row.acronym,) if row.acronym else (),
+        note=f"Not in the registry: created from {row.origin.source_id} line {row.origin.line}.")

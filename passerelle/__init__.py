@@ -1,0 +1,1 @@
+"""The `passerelle` command: one entry point over the build (graph/) and the server (server/)."""
