@@ -1,0 +1,176 @@
+"""The programme-rules parser on seed 002 (Télécom Paris, "Offre de formations à l'international").
+
+Expected values were read by hand in seeds/002_ddf2075022a4b4d3.txt with ``cat -n``: each
+route's heading, the sentence stating its rule (whose first line is the origin), and the
+section heading above it ("diplômante" line 20, "non-diplômante" line 57, "Stages" line 86).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph.parse.programme_rules import parse_programme_rules
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "002_ddf2075022a4b4d3.txt"
+SEED_LINES = 171  # cat -n: 170 numbered lines of text, then the blank line 171 before EOF
+
+
+@pytest.fixture(scope="module")
+def document():
+    return parse_programme_rules(SEED, "telecom-paris-study-abroad")
+
+
+@pytest.fixture(scope="module")
+def rules(document):
+    return {rule.key: rule for rule in document.programmes}
+
+
+def test_the_eight_routes_in_page_order(document):
+    assert [rule.key for rule in document.programmes] == [
+        "mobility-requirement",
+        "apprentice-minimum",
+        "double-degree",
+        "master-abroad",
+        "one-semester",
+        "two-semesters",
+        "summer-internship",
+        "final-internship",
+    ]
+
+
+# (key, origin line, label, audience, min, max, ECTS, awards a degree), one row per route:
+# "au moins un semestre académique" (line 10), "minimale de 9 semaines" (9 * 7 = 63 days,
+# sentence from line 11), "inférieure à 18 mois" (line 31), "varie de 12 à 24 mois" (sentence
+# from line 45), "30 crédits ECTS" (sentence from line 65), "60 crédits ECTS" (line 77),
+# "(1 à 3 mois)" in the heading of line 93, "D'une durée de six mois" (sentence from 109).
+EXPECTED_RULES = [
+    ("mobility-requirement", 10, "Expérience internationale", "élèves ingénieurs",
+     None, None, None, None),
+    ("apprentice-minimum", 11, "Expérience internationale minimale des apprentis (FISEA)",
+     "étudiants en apprentissage (FISEA)", "P63D", None, None, None),
+    ("double-degree", 31, "Double Diplôme ingénieur (DD)", "", "P18M", None, None, True),
+    ("master-abroad", 45, "Master à l'étranger", "", "P12M", "P24M", None, True),
+    ("one-semester", 65, "Un semestre à l'étranger", "", None, None, 30, False),
+    ("two-semesters", 77, "2 semestres à l'étranger", "", None, None, 60, False),
+    ("summer-internship", 93, "Stages d\u2019Été (1 à 3 mois)", "", "P1M", "P3M", None, None),
+    ("final-internship", 109, "Stages de fin d\u2019études", "", "P6M", "P6M", None, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expected", EXPECTED_RULES, ids=[row[0] for row in EXPECTED_RULES])
+def test_each_route_rule(rules, expected):
+    key = expected[0]
+    rule = rules[key]
+    actual = (
+        rule.key, rule.origin.line, rule.label, rule.audience, rule.min_duration,
+        rule.max_duration, rule.ects, rule.awards_degree,
+    )  # fmt: skip
+    assert actual == expected
+
+
+def test_notes_keep_what_the_fields_cannot_say(rules):
+    assert rules["mobility-requirement"].note == (
+        "at least one academic semester abroad; the page gives no length in months"
+    )
+    # Line 73: "ne peut excéder une durée de 24 semaines"; lines 77-78: "environ 30 crédits
+    # de cours et 30 crédits de projet"; line 81: "n'excédant pas 24 semaines".
+    assert rules["one-semester"].note == (
+        "the engineering internship, when taken on return as the last requirement, "
+        "may not exceed 24 weeks"
+    )
+    assert rules["two-semesters"].note == (
+        "about 30 ECTS of courses and 30 of final project, thesis or internship; "
+        "a free internship after return may not exceed 24 weeks"
+    )
+    assert rules["double-degree"].note == ""
+
+
+def test_the_one_figure_and_no_partner(document):
+    # Lines 28-29: "partir en DD dans une quarantaine d'établissements à travers le monde."
+    [figure] = document.figures
+    assert (figure.origin.line, figure.measure, figure.value, figure.qualifier) == (
+        28, "double-degree-institutions", 40, "about",
+    )  # fmt: skip
+    assert figure.label.startswith("L\u2019École offre l\u2019opportunité")
+    assert figure.label.endswith("d\u2019établissements à travers le monde.")
+    assert document.rows == []
+    assert document.memberships == []
+
+
+def test_every_line_is_accounted_exactly_once(document):
+    assert sorted(outcome.line for outcome in document.lines) == list(range(1, SEED_LINES + 1))
+    assert not [o for o in document.lines if o.outcome in ("error", "warning")]
+
+
+def test_line_outcomes_of_rules_headings_and_narrative(document):
+    outcome = {o.line: (o.outcome, o.detail) for o in document.lines}
+    assert outcome[20] == ("mapped", "section heading: the routes below have awards_degree=True")
+    assert outcome[22] == ("mapped", "programme double-degree: min P18M, awards a degree")
+    assert outcome[31] == outcome[32] == outcome[22]  # the sentence stating the 18 months
+    assert outcome[11] == (
+        "mapped", "programme mobility-requirement; programme apprentice-minimum: min P63D",
+    )  # fmt: skip
+    assert outcome[28] == ("mapped", "figure double-degree-institutions=40 (about)")
+    assert outcome[24] == ("skipped", "narrative: no rule or figure")
+    assert outcome[86] == ("skipped", "navigation: section heading")
+    assert outcome[151] == ("skipped", "contact")
+    assert outcome[162] == ("skipped", "news")
+
+
+def test_wrapped_links_are_skipped_on_every_line_and_the_wrong_path_is_noted(document):
+    detail = {o.line: o.detail for o in document.lines if o.outcome == "skipped"}
+    for first, last in ((38, 40), (53, 55)):  # "⇒ ... [Partenariats](...strategie-" + rest
+        for line in range(first, last + 1):
+            assert "navigation: link 'Partenariats'" in detail[line]
+            assert "/fr/international/strategie-internationale/partenariats" in detail[line]
+            assert (
+                "not the partner page's path /fr/international/strategie/partenariats"
+                in (detail[line])
+            )
+            assert f"wrapped over lines {first}-{last}" in detail[line]
+    # Ten photos on lines 114-142, each "[Stage FH ...](https://www.telecom-paris.fr/wp-content-"
+    # then "EvDsK19/...jpg)", with a blank line between them (116, 119, ... 140).
+    photo_lines = [line for line in range(114, 143) if line % 3 != 2]
+    assert len(photo_lines) == 20
+    for line in photo_lines:
+        assert detail[line].startswith("image link: 'Stage FH ")
+        assert "wp-content-EvDsK19/uploads/2019/03/" in detail[line]
+
+
+def test_a_malformed_duration_is_an_error_naming_it_and_the_other_routes_stay(tmp_path):
+    page = tmp_path / "offre.md"
+    page.write_text(
+        "## Formation Académique diplômante (FAE)\n"
+        "\n"
+        "Double Diplôme ingénieur (DD)\n"
+        "\n"
+        "La durée à l\u2019étranger ne pourra pas être inférieure à l8 mois pour bénéficier\n"
+        "du diplôme de l\u2019université d\u2019accueil.\n"
+        "\n"
+        "Master à l'étranger\n"
+        "\n"
+        "Il s\u2019agit de formation diplômante dont la durée des études varie de 12 à 24 mois.\n",
+        encoding="utf-8",
+    )
+    document = parse_programme_rules(page, "bad")
+    assert [(r.key, r.min_duration, r.max_duration) for r in document.programmes] == [
+        ("master-abroad", "P12M", "P24M")
+    ]
+    outcome = {o.line: (o.outcome, o.detail) for o in document.lines}
+    error = ("error", "programme double-degree: min months: 'l8' is not a number")
+    assert outcome[3] == outcome[5] == outcome[6] == error
+    assert outcome[10] == ("mapped", "programme master-abroad: min P12M, max P24M, awards a degree")
+    assert sorted(outcome) == list(range(1, 11))
+
+
+def test_a_document_cut_after_a_route_heading_reports_the_missing_rule(tmp_path):
+    page = tmp_path / "offre.md"
+    page.write_text("## Formation académique non-diplômante\n\nUn semestre à l'étranger\n")
+    document = parse_programme_rules(page, "cut")
+    assert document.programmes == []
+    [heading] = [o for o in document.lines if o.line == 3]
+    assert heading.outcome == "error"
+    assert heading.detail.startswith("programme one-semester: no sentence matches ")
+    assert "crédits ECTS" in heading.detail
