@@ -4,6 +4,11 @@ owlrl works on rdflib graphs; the build's quads cross over as N-Triples text, wh
 exact for every term the build makes (no blank nodes in instance data). The inferred
 triples kept are those about our instances (subjects under the id/ base), minus the
 trivial ones every OWL-RL closure adds (x owl:sameAs x, x a owl:Thing).
+
+Identity links (owl:sameAs to Wikidata) stay in the data but are not reasoned over: OWL-RL
+would copy every fact about an institution onto its Wikidata IRI and back (an agreement would
+get two partner institutions), which is true in logic and useless in a dataset whose users
+join on the link themselves.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ def to_rdflib(quads: list[Quad], graph: rdflib.Graph | None = None) -> rdflib.Gr
 def infer(instance_quads: list[Quad], ontology: rdflib.Graph, graph: str) -> list[Quad]:
     """The OWL-RL entailments about instances, as quads of the named graph ``graph``."""
     closure = to_rdflib(instance_quads, rdflib.Graph())
+    closure.remove((None, OWL.sameAs, None))
     asserted = set(closure)
     for triple in ontology:
         closure.add(triple)

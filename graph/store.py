@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pyoxigraph import Quad, Store
+from pyoxigraph import Quad, RdfFormat, Store
 
 from graph.errors import BuildError
 
@@ -88,3 +88,10 @@ def _prune(store_link: Path, keep: set[str]) -> None:
     for old in builds[:-KEEP_BUILDS]:
         if old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def canonical_nquads(store_link: Path) -> str:
+    """The store as sorted N-Quads lines: equal for two builds of the same inputs."""
+    store = Store.read_only(str(store_link / "oxigraph"))
+    lines = store.dump(format=RdfFormat.N_QUADS).decode("utf-8").splitlines()
+    return "\n".join(sorted(lines)) + "\n"
