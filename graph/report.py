@@ -89,5 +89,5 @@ def summary_text(report: BuildReport, store: str, triples: int) -> str:
     for outcome in ("warning", "error"):
         for line in report.of_outcome(outcome):
             rows.append(f"{outcome}: {line.source_id}:{line.line}: {line.detail}")
-    rows.append(f"store: {store} ({triples} triples)")
+    rows.append(f"store: {store} ({triples} quads)")
     return "\n".join(rows)

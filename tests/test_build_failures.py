@@ -96,3 +96,10 @@ def test_cli_build_prints_the_summary_and_fails_clearly(seeds_copy, tmp_path):
     assert result.exit_code == 1
     assert "build failed, the store is unchanged" in result.output
     assert "004_3891511229b6acc0.txt" in result.output
+
+
+def test_cli_validate_checks_without_loading(tmp_path):
+    result = CliRunner().invoke(main, ["validate"])
+    assert result.exit_code == 0, result.output
+    assert "(not loaded: validate only)" in result.output
+    assert "224 agreements" in result.output
