@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STORE ?= var/store
 
-.PHONY: run test build serve lint clean
+.PHONY: run test build lint clean setup
 
 $(BIN)/passerelle: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,14 +14,21 @@ $(BIN)/passerelle: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@
 
-run: $(BIN)/passerelle
+# The query page's SPARQL editor (YASGUI) comes from npm; without npm the page is a plain form.
+node_modules/.package-lock.json: package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	 else echo "npm not found: the query page will be a plain form"; fi
+
+setup: $(BIN)/passerelle node_modules/.package-lock.json
+
+run: setup
 	$(BIN)/passerelle build --store $(STORE)
 	$(BIN)/passerelle serve --store $(STORE)
 
 build: $(BIN)/passerelle
 	$(BIN)/passerelle build --store $(STORE)
 
-test: $(BIN)/passerelle
+test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
@@ -29,4 +36,4 @@ lint: $(BIN)/passerelle
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var node_modules .pytest_cache .ruff_cache

@@ -46,9 +46,42 @@ def build(store: Path, seeds: Path, report: Path | None) -> None:
 
 
 @main.command()
-def serve() -> None:
-    """Serve the store over HTTP (SPARQL endpoint, canned queries, pages)."""
-    raise click.ClickException("not yet implemented")
+@click.option("--seeds", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              default=ROOT / "seeds", show_default=True,
+              help="Folder with sources.toml and the documents.")
+def validate(seeds: Path) -> None:
+    """Run every build stage up to SHACL validation, without touching any store."""
+    from graph.build import assemble
+    from graph.errors import BuildError
+    from graph.report import summary_text
+
+    try:
+        dataset = assemble(seeds)
+    except BuildError as exc:
+        raise click.ClickException(f"invalid: {exc}") from exc
+    click.echo(summary_text(dataset.report, "(not loaded: validate only)", len(dataset.quads)))
+
+
+@main.command()
+@click.option("--store", type=click.Path(path_type=Path), default=DEFAULT_STORE, show_default=True,
+              help="Store directory to serve.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: 2 per core + 1; always 1 in admin mode).")
+def serve(store: Path, host: str, port: int, workers: int | None) -> None:
+    """Serve the store over HTTP (SPARQL endpoint, canned queries, pages) with gunicorn.
+
+    Read-only for everyone. With PASSERELLE_ADMIN_TOKEN set, the store is opened read-write
+    and POST /update takes SPARQL updates bearing that token (Authorization: Bearer ...).
+    """
+    from server.wsgi import serve as run_server
+
+    try:
+        run_server(store, host, port, workers)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command()
@@ -100,7 +133,51 @@ def query(name: str, params: tuple[str, ...], output_format: str, store: Path, q
         click.echo(f"warning: truncated to the first {row_cap} rows", err=True)
 
 
+WIKIDATA_QUERY_SERVICE = "https://query.wikidata.org/sparql"
+
+
 @main.command()
-def link() -> None:
-    """Propose or accept Wikidata / ROR identifiers for the registry."""
-    raise click.ClickException("not yet implemented")
+@click.option("--ror-dump", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Offline: rank the records of this ROR v2 dump (.json, .json.gz or .zip).")
+@click.option("--crosswalk", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="With --ror-dump: the Open Syllabus ROR-GRID-Wikidata crosswalk (CSV).")
+@click.option("--endpoint", is_flag=False, flag_value=WIKIDATA_QUERY_SERVICE, default=None,
+              metavar="[URL]", help="Online: ask this Wikidata SPARQL endpoint "
+              f"(alone: {WIKIDATA_QUERY_SERVICE}).")
+@click.option("--review", "review_path", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("var/link-review.tsv"), show_default=True,
+              help="The review file that --ror-dump or --endpoint writes.")
+@click.option("--accept", "accept_path", type=click.Path(path_type=Path, exists=True,
+              dir_okay=False), help="Merge the accepted rows of this review file.")
+@click.option("--registry", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              default=ROOT / "seeds" / "registry.toml", show_default=True,
+              help="The institution registry to link.")
+def link(ror_dump: Path | None, crosswalk: Path | None, endpoint: str | None,
+         review_path: Path, accept_path: Path | None, registry: Path) -> None:
+    """Propose Wikidata / ROR identifiers for the registry, or accept reviewed ones.
+
+    Give one of --ror-dump (offline), --endpoint (online) or --accept. The first two write a
+    review file: fill its decision column (accept, reject, unresolved) and its reason, then
+    run again with --accept to merge the decisions into the registry.
+    """
+    from graph.errors import BuildError
+    from graph.link import accept, propose, propose_online
+
+    if sum(option is not None for option in (ror_dump, endpoint, accept_path)) != 1:
+        raise click.UsageError("give exactly one of --ror-dump, --endpoint and --accept")
+    try:
+        if accept_path is not None:
+            changed = accept(accept_path, registry)
+            click.echo(f"{changed} registry entries updated from {accept_path}")
+            return
+        if ror_dump is not None:
+            summary = propose(registry, ror_dump, review_path, crosswalk)
+        else:
+            summary = propose_online(registry, endpoint, review_path)
+    except BuildError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{summary.records_read} records read; {summary.entries} entries lack "
+               f"identifiers, {summary.entries_with_candidates} have candidates; "
+               f"{summary.rows} rows written to {review_path}")
+    if summary.without_candidates:
+        click.echo("no candidate: " + ", ".join(summary.without_candidates))

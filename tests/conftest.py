@@ -8,6 +8,9 @@ import pytest
 
 from graph.build import BuildResult, build
 
+# Server fixtures (apps, clients, live servers) over the seed store, for every test module.
+pytest_plugins = ["server_fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 

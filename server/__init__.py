@@ -1,0 +1,80 @@
+"""Passerelle's web service: the app factory.
+
+`create_app(config)` takes its settings from the defaults below, then the environment,
+then ``config`` (tests), opens the store once and keeps it on the app
+(``app.extensions["passerelle"]``, read through `server.store.current_store`).
+
+Settings (environment variable -> config key):
+
+- ``PASSERELLE_STORE`` -> ``STORE``: the store path (default ``var/store``).
+- ``PASSERELLE_ADMIN_TOKEN`` -> ``ADMIN_TOKEN``: when set (16 characters or more), the
+  store is opened read-write and ``/update`` exists, for requests bearing this token.
+- ``PASSERELLE_QUERIES_DIR`` -> ``QUERIES_DIR``: the canned queries (default ``queries/``).
+- ``PASSERELLE_SERVICE_ALLOWLIST`` -> ``SERVICE_ALLOWLIST``: endpoint IRIs (separated by
+  spaces) that a query's SERVICE may call; empty by default: no remote calls.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The largest request body accepted, in bytes (Flask answers 413 above it).
+MAX_BODY_BYTES = 1_000_000
+MIN_ADMIN_TOKEN_LENGTH = 16
+
+DEFAULTS = {
+    "STORE": Path("var/store"),
+    "ADMIN_TOKEN": None,
+    "QUERIES_DIR": ROOT / "queries",
+    "SERVICE_ALLOWLIST": frozenset(),
+    "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
+}
+
+ENVIRONMENT = {
+    "PASSERELLE_STORE": ("STORE", Path),
+    "PASSERELLE_ADMIN_TOKEN": ("ADMIN_TOKEN", str),
+    "PASSERELLE_QUERIES_DIR": ("QUERIES_DIR", Path),
+    "PASSERELLE_SERVICE_ALLOWLIST": ("SERVICE_ALLOWLIST", lambda value: frozenset(value.split())),
+}
+
+
+def settings_from_environment(environ: Mapping[str, str]) -> dict:
+    """The config keys set by PASSERELLE_* variables (empty values are ignored)."""
+    return {key: convert(environ[name]) for name, (key, convert) in ENVIRONMENT.items()
+            if environ.get(name)}
+
+
+def check_admin_token(token: str | None) -> None:
+    """Refuse a token too short to resist guessing (ValueError; never shows the token)."""
+    if token is not None and len(token) < MIN_ADMIN_TOKEN_LENGTH:
+        raise ValueError(f"the admin token must be at least {MIN_ADMIN_TOKEN_LENGTH} "
+                         "characters long")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The Flask app over the store named by the settings (see the module docstring)."""
+    from server import cors, errors, meta, pages, queries, sparql
+    from server.store import open_store
+
+    app = Flask(__name__)
+    app.config.update(DEFAULTS)
+    app.config.update(settings_from_environment(os.environ))
+    app.config.update(config or {})
+    app.json.sort_keys = False  # keep {"status", "title", "detail"} in the documented order
+    token = app.config["ADMIN_TOKEN"]
+    check_admin_token(token)
+    app.extensions["passerelle"] = open_store(Path(app.config["STORE"]), writable=bool(token))
+
+    errors.register(app)
+    cors.register(app)
+    for blueprint in (sparql.bp, meta.bp, queries.bp, pages.bp):
+        app.register_blueprint(blueprint)
+    if token:
+        app.register_blueprint(sparql.update_bp)
+    return app

@@ -1,0 +1,388 @@
+"""Canned queries: `queries/*.rq` files, their header, typed parameters, and running them.
+
+A canned query is one SELECT query in one `.rq` file; the file name is its URL name. Its
+metadata sits in a comment header of grlc-style decorator lines, so the file stays valid
+SPARQL that can be pasted into any editor::
+
+    #+ title: Schools sharing partners
+    #+ description: Pairs of schools that list the same partner institution.
+    #+ params:
+    #+   - name: school
+    #+     type: school
+    #+     required: false
+    #+     description: Only pairs where this school comes first.
+    #+ tags: [schools, partners]
+
+The `#+` lines, with that prefix taken off, are one YAML mapping. A parameter ``x`` binds the
+variable ``?x``, which the query must project. Request values never touch the query text:
+each becomes a typed RDF term (`to_term`) passed with pyoxigraph ``substitutions``. A
+substituted variable also takes its value inside expressions evaluated before any pattern
+binds it (SEP-0007), so a query can tell whether an optional parameter was given with
+``BIND(COALESCE(isIRI(?x), false) AS ?xGiven)`` at the start of its WHERE clause; a parameter
+left out stays unbound. A parameter declared with ``column: false`` is still projected (so that
+pyoxigraph can bind it) but its column is left out of the result, whose columns are then only
+the ones the query documents.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryResultsFormat,
+    QuerySolutions,
+    Store,
+    Variable,
+    parse_query_results,
+)
+
+ID = "https://w3id.org/passerelle/id/"
+PAS = "https://w3id.org/passerelle/ontology#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SKOS_IN_SCHEME = "http://www.w3.org/2004/02/skos/core#inScheme"
+DEFAULT_ROW_CAP = 10_000
+
+# Parameter type -> what it accepts, said to people (errors, forms) and in the OpenAPI document.
+PARAMETER_TYPES = {
+    "iri": "an absolute IRI",
+    "school": "a school: its id (e.g. telecom-paris) or its full IRI under id/institution/",
+    "institution": "an institution: its id (e.g. tu-darmstadt) or its full IRI under "
+                   "id/institution/",
+    "country": "an ISO 3166-1 alpha-2 code (e.g. DE) or the full IRI under id/country/",
+    "agreement-type": "an agreement type of the pas:AgreementTypes scheme: its local name "
+                      "(e.g. EngineeringDoubleDegree, in any case), pas:LocalName, or the "
+                      "full concept IRI",
+    "network": "a network or programme: its id (e.g. erasmus-plus) or its full IRI under "
+               "id/network/",
+    "string": "a text of at most 200 characters, without control characters or \"<>{}\\",
+    "integer": "a whole number (at most 18 digits)",
+}
+# Entity parameter types -> (the id/ folder of their IRIs, the classes an instance may have).
+ENTITY_TYPES = {
+    "school": ("institution", (PAS + "School",)),
+    "institution": ("institution", (PAS + "Institution", PAS + "School")),
+    "network": ("network", (PAS + "Network",)),
+    "country": ("country", (PAS + "Country",)),
+}
+PARAMETER_KEYS = {"name", "type", "required", "default", "allowed", "description", "column"}
+HEADER_KEYS = {"title", "description", "params", "tags"}
+
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+_COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+_FORBIDDEN_IN_STRING = re.compile(r'[\x00-\x1f\x7f"<>{}\\]')
+_QUERY_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+class CannedQueryError(Exception):
+    """A `.rq` file whose header or query is unusable; the message names the file."""
+
+
+class ParameterError(ValueError):
+    """A request value a parameter cannot take; ``name`` is the parameter at fault."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(f"parameter {name!r}: {message}")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One declared parameter: it binds the query variable of the same name."""
+
+    name: str
+    type: str
+    required: bool = False
+    default: str | None = None
+    allowed: tuple[str, ...] = ()
+    description: str = ""
+    column: bool = True  # False: projected only to be bound, left out of the result
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "type": self.type, "required": self.required,
+                "default": self.default, "allowed": list(self.allowed),
+                "description": self.description, "accepts": PARAMETER_TYPES[self.type],
+                "column": self.column}
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    """One `.rq` file: its URL name, header metadata and SPARQL text."""
+
+    name: str
+    title: str
+    sparql: str
+    description: str = ""
+    params: tuple[Parameter, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "title": self.title, "description": self.description,
+                "params": [p.to_dict() for p in self.params], "tags": list(self.tags),
+                "sparql": self.sparql}
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+@dataclass(frozen=True)
+class CannedResult:
+    """The rows of one run (at most the row cap), and the terms the parameters were bound to."""
+
+    query: CannedQuery
+    variables: tuple[str, ...]
+    rows: tuple[tuple, ...]
+    bound: Mapping[str, NamedNode | Literal] = field(default_factory=dict)
+    truncated: bool = False
+    row_cap: int = DEFAULT_ROW_CAP
+
+    def meta(self) -> dict:
+        return {"query": self.query.name, "title": self.query.title,
+                "params": {name: term.value for name, term in self.bound.items()},
+                "rows": len(self.rows), "row_cap": self.row_cap, "truncated": self.truncated}
+
+    def to_json(self) -> dict:
+        """SPARQL 1.1 JSON results, led by a ``meta`` member (first, so that streaming
+        parsers, which stop reading at the end of the bindings, still accept it)."""
+        bindings = [{var: _json_term(term) for var, term in zip(self.variables, row, strict=True)
+                     if term is not None} for row in self.rows]
+        return {"meta": self.meta(), "head": {"vars": list(self.variables)},
+                "results": {"bindings": bindings}}
+
+    def to_table(self) -> str:
+        """A plain-text table for terminals."""
+        cells = [list(self.variables), *([_csv_value(t) for t in row] for row in self.rows)]
+        widths = [max(len(row[i]) for row in cells) for i in range(len(self.variables))]
+        lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+                 for row in cells]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        if self.truncated:
+            lines.append(f"(truncated: only the first {self.row_cap} rows are shown)")
+        return "\n".join(lines) + "\n"
+
+
+def load_queries(folder: Path) -> dict[str, CannedQuery]:
+    """Every `*.rq` file of the folder, by name, in name order."""
+    return {q.name: q for q in map(load_query, sorted(Path(folder).glob("*.rq")))}
+
+
+def load_query(path: Path) -> CannedQuery:
+    """Read one `.rq` file; CannedQueryError names the file and what is wrong with it."""
+    path = Path(path)
+    if not _QUERY_NAME.fullmatch(path.stem):
+        raise CannedQueryError(f"{path}: the file name must be lower-case words and hyphens")
+    sparql = path.read_text(encoding="utf-8")
+    header = _header(path, sparql)
+    try:
+        params = tuple(_parameter(spec) for spec in header.get("params") or ())
+        names = [p.name for p in params]
+        if len(set(names)) != len(names):
+            raise ValueError(f"a parameter is declared twice: {names}")
+        query = CannedQuery(name=path.stem, title=_text(header, "title", required=True),
+                            description=_text(header, "description"), sparql=sparql,
+                            params=params, tags=tuple(str(t) for t in header.get("tags") or ()))
+    except (TypeError, ValueError) as exc:
+        raise CannedQueryError(f"{path}: {exc}") from exc
+    _check_query(path, query)
+    return query
+
+
+def _header(path: Path, sparql: str) -> dict:
+    lines = [line[2:].removeprefix(" ") for line in sparql.splitlines() if line.startswith("#+")]
+    try:
+        header = yaml.safe_load("\n".join(lines)) if lines else None
+    except yaml.YAMLError as exc:
+        raise CannedQueryError(f"{path}: the #+ header is not valid YAML: {exc}") from exc
+    if not isinstance(header, dict):
+        raise CannedQueryError(f"{path}: no #+ header mapping (title, description, params, tags)")
+    unknown = set(header) - HEADER_KEYS
+    if unknown:
+        raise CannedQueryError(f"{path}: unknown header keys {sorted(unknown)}")
+    return header
+
+
+def _text(header: dict, key: str, required: bool = False) -> str:
+    value = header.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"the header needs a non-empty text {key!r}")
+    return value.strip()
+
+
+def _parameter(spec) -> Parameter:
+    if not isinstance(spec, dict) or set(spec) - PARAMETER_KEYS:
+        raise ValueError(f"a parameter is a mapping of {sorted(PARAMETER_KEYS)}: {spec!r}")
+    name, kind = str(spec.get("name", "")), spec.get("type")
+    if not _VARIABLE_NAME.fullmatch(name):
+        raise ValueError(f"parameter name {name!r} is not a SPARQL variable name")
+    if kind not in PARAMETER_TYPES:
+        raise ValueError(f"parameter {name!r}: type {kind!r} is not one of {list(PARAMETER_TYPES)}")
+    required, default = spec.get("required", False), spec.get("default")
+    column = spec.get("column", True)
+    for key, flag in (("required", required), ("column", column)):
+        if not isinstance(flag, bool):
+            raise ValueError(f"parameter {name!r}: {key} is true or false, not {flag!r}")
+    return Parameter(name=name, type=kind, required=required,
+                     default=None if default is None else str(default),
+                     allowed=tuple(str(a) for a in spec.get("allowed") or ()),
+                     description=str(spec.get("description", "")).strip(), column=column)
+
+
+def _check_query(path: Path, query: CannedQuery) -> None:
+    """The text must be a SELECT query projecting every parameter's variable.
+
+    Running it once on an empty store with every parameter substituted checks both:
+    pyoxigraph refuses a substitution of a variable the query does not project.
+    """
+    dummy = {Variable(p.name): NamedNode("urn:passerelle:check") for p in query.params}
+    try:
+        answer = Store().query(query.sparql, substitutions=dummy)
+    except (SyntaxError, RuntimeError, ValueError) as exc:
+        raise CannedQueryError(f"{path}: {exc}") from exc
+    if not isinstance(answer, QuerySolutions):
+        raise CannedQueryError(f"{path}: a canned query must be a SELECT query")
+
+
+def run(store: Store, query: CannedQuery, values: Mapping[str, str],
+        row_cap: int = DEFAULT_ROW_CAP) -> CannedResult:
+    """Bind the request's values and run the query over the union of all graphs.
+
+    At most ``row_cap`` rows are kept; ``truncated`` says whether more were there.
+    """
+    bound = bind(query, values, store)
+    solutions = store.query(query.sparql, use_default_graph_as_union=True,
+                            substitutions={Variable(k): term for k, term in bound.items()})
+    hidden = {p.name for p in query.params if not p.column}
+    shown = [i for i, v in enumerate(solutions.variables) if v.value not in hidden]
+    rows = [tuple(solution[i] for i in shown)
+            for solution in itertools.islice(solutions, row_cap + 1)]
+    return CannedResult(query=query,
+                        variables=tuple(solutions.variables[i].value for i in shown),
+                        rows=tuple(rows[:row_cap]), bound=bound,
+                        truncated=len(rows) > row_cap, row_cap=row_cap)
+
+
+def bind(query: CannedQuery, values: Mapping[str, str],
+         store: Store) -> dict[str, NamedNode | Literal]:
+    """The typed term of each parameter that has a value (given, or its default).
+
+    An empty value counts as left out (an empty form field). ParameterError names the
+    parameter: unknown to the query, required and missing, not allowed, or not of its type.
+    """
+    for name in values:
+        if query.parameter(name) is None:
+            takes = ", ".join(p.name for p in query.params) or "none"
+            raise ParameterError(name, f"the query {query.name!r} has no such parameter "
+                                       f"(it takes: {takes})")
+    bound = {}
+    for parameter in query.params:
+        raw = values.get(parameter.name) or parameter.default
+        if raw is None:
+            if parameter.required:
+                raise ParameterError(parameter.name, "a value is required")
+            continue
+        if parameter.allowed and raw not in parameter.allowed:
+            raise ParameterError(parameter.name, f"{raw!r} is not one of "
+                                                 f"{', '.join(parameter.allowed)}")
+        bound[parameter.name] = to_term(parameter, raw, store)
+    return bound
+
+
+def to_term(parameter: Parameter, raw: str, store: Store) -> NamedNode | Literal:
+    """The RDF term a request value stands for, checked against the parameter's type."""
+    name = parameter.name
+    if parameter.type == "iri":
+        try:
+            return NamedNode(raw)
+        except ValueError as exc:
+            raise ParameterError(name, f"{raw!r} is not an absolute IRI ({exc})") from exc
+    if parameter.type == "string":
+        if len(raw) > 200 or _FORBIDDEN_IN_STRING.search(raw):
+            raise ParameterError(name, f"expected {PARAMETER_TYPES['string']}")
+        return Literal(raw)
+    if parameter.type == "integer":
+        if not _INTEGER.fullmatch(raw):
+            raise ParameterError(name, f"{raw!r} is not {PARAMETER_TYPES['integer']}")
+        return Literal(str(int(raw)), datatype=NamedNode(XSD + "integer"))
+    if parameter.type == "agreement-type":
+        return _agreement_type(name, raw, store)
+    return _entity(parameter, raw, store)
+
+
+def _entity(parameter: Parameter, raw: str, store: Store) -> NamedNode:
+    """A school, institution, network or country by id (code) or IRI; it must be in the graph."""
+    folder, classes = ENTITY_TYPES[parameter.type]
+    base = f"{ID}{folder}/"
+    key = raw.removeprefix(base)
+    pattern = _COUNTRY_CODE if parameter.type == "country" else _SLUG
+    if not pattern.fullmatch(key):
+        raise ParameterError(parameter.name, f"{raw!r} is not {PARAMETER_TYPES[parameter.type]}")
+    node = NamedNode(base + (key.lower() if parameter.type == "country" else key))
+    if not any(_has_type(store, node, cls) for cls in classes):
+        raise ParameterError(parameter.name, f"no {parameter.type} {raw!r} in the graph")
+    return node
+
+
+def _has_type(store: Store, node: NamedNode, cls: str) -> bool:
+    quads = store.quads_for_pattern(node, NamedNode(RDF_TYPE), NamedNode(cls), None)
+    return next(iter(quads), None) is not None
+
+
+def agreement_types(store: Store) -> dict[str, NamedNode]:
+    """The concepts of the pas:AgreementTypes scheme in the store, by local name."""
+    quads = store.quads_for_pattern(None, NamedNode(SKOS_IN_SCHEME),
+                                    NamedNode(PAS + "AgreementTypes"), None)
+    return {q.subject.value.removeprefix(PAS): q.subject for q in quads
+            if isinstance(q.subject, NamedNode) and q.subject.value.startswith(PAS)}
+
+
+def _agreement_type(name: str, raw: str, store: Store) -> NamedNode:
+    concepts = agreement_types(store)
+    by_lower_case = {local.lower(): node for local, node in concepts.items()}
+    local = raw.removeprefix(PAS).removeprefix("pas:").lower()
+    if local not in by_lower_case:
+        raise ParameterError(name, f"{raw!r} is not an agreement type; one of: "
+                                   f"{', '.join(sorted(concepts))}")
+    return by_lower_case[local]
+
+
+def _json_term(term) -> dict:
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != XSD + "string":
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def _csv_value(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, BlankNode):
+        return f"_:{term.value}"
+    return term.value
+
+
+def serialize(result: CannedResult, answer: QueryResultsFormat) -> bytes:
+    """The result in a SPARQL results format: our JSON (with ``meta``), or pyoxigraph's
+    writer for the others (CSV, TSV, XML), as the /sparql endpoint writes them."""
+    body = json.dumps(result.to_json(), ensure_ascii=False).encode("utf-8")
+    if answer == QueryResultsFormat.JSON:
+        return body
+    return parse_query_results(body, format=QueryResultsFormat.JSON).serialize(format=answer)

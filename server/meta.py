@@ -1,0 +1,144 @@
+"""What the service says about itself: the SPARQL service description (answered by a
+GET on /sparql without a query), VoID at ``/.well-known/void``, ``/healthz``, and dumps
+of the whole dataset (``/dump.nq``, ``/dump.trig``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import islice
+
+from flask import Blueprint, Response, jsonify, request, url_for
+from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, serialize
+
+from server.negotiation import DATASET, GRAPH, RESULTS, Format, formats_of, negotiate
+from server.store import OpenStore, current_store
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
+DCTERMS = "http://purl.org/dc/terms/"
+RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD_DATETIME = NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+PREFIXES = {"sd": SD, "void": VOID, "dcterms": DCTERMS,
+            "formats": "http://www.w3.org/ns/formats/"}
+
+PASSERELLE = "https://w3id.org/passerelle/"
+DATASET_IRI = NamedNode(PASSERELLE + "id/dataset")
+ONTOLOGY_IRI = NamedNode(PASSERELLE + "ontology#")
+ID_SPACE = PASSERELLE + "id/"
+
+# Quads serialized per chunk of a dump: the dump streams, whatever the size of the store.
+DUMP_BATCH = 10_000
+
+bp = Blueprint("meta", __name__)
+
+
+def _sd(name: str) -> NamedNode:
+    return NamedNode(SD + name)
+
+
+def _void(name: str) -> NamedNode:
+    return NamedNode(VOID + name)
+
+
+def service_description(endpoint: str, opened: OpenStore) -> list[Triple]:
+    """The SPARQL 1.1 Service Description of the query endpoint at this URL."""
+    service = BlankNode()
+    triples = [
+        Triple(service, RDF_TYPE, _sd("Service")),
+        Triple(service, _sd("endpoint"), NamedNode(endpoint)),
+        Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
+        Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
+    ]
+    triples += [Triple(service, _sd("resultFormat"), NamedNode(f.iri))
+                for f in formats_of(RESULTS) + formats_of(GRAPH)]
+    dataset = BlankNode()
+    triples += [Triple(service, _sd("defaultDataset"), dataset),
+                Triple(dataset, RDF_TYPE, _sd("Dataset"))]
+    for graph_iri, size in opened.graph_sizes().items():
+        named, graph = BlankNode(), BlankNode()
+        triples += [Triple(dataset, _sd("namedGraph"), named),
+                    Triple(named, RDF_TYPE, _sd("NamedGraph")),
+                    Triple(named, _sd("name"), NamedNode(graph_iri)),
+                    Triple(named, _sd("graph"), graph),
+                    Triple(graph, RDF_TYPE, _sd("Graph"))]
+        if size is not None:
+            triples.append(Triple(graph, _void("triples"), Literal(size)))
+    return triples
+
+
+def void_description(opened: OpenStore) -> list[Triple]:
+    """VoID: what the dataset is, where to query and download it, what it is made of."""
+    triples = [
+        Triple(DATASET_IRI, RDF_TYPE, _void("Dataset")),
+        Triple(DATASET_IRI, NamedNode(DCTERMS + "title"), Literal("Passerelle", language="en")),
+        Triple(DATASET_IRI, NamedNode(DCTERMS + "description"), Literal(
+            "The international partnerships of French engineering schools, as their "
+            "published pages state them.", language="en")),
+        Triple(DATASET_IRI, _void("sparqlEndpoint"),
+               NamedNode(url_for("sparql.query", _external=True))),
+        Triple(DATASET_IRI, _void("triples"), Literal(opened.triples())),
+        Triple(DATASET_IRI, _void("uriSpace"), Literal(ID_SPACE)),
+        Triple(DATASET_IRI, _void("vocabulary"), ONTOLOGY_IRI),
+    ]
+    triples += [Triple(DATASET_IRI, _void("dataDump"),
+                       NamedNode(url_for("meta.dump", suffix=f.name, _external=True)))
+                for f in formats_of(DATASET)]
+    if "built_at" in opened.build:
+        triples.append(Triple(DATASET_IRI, NamedNode(DCTERMS + "modified"),
+                              Literal(opened.build["built_at"], datatype=XSD_DATETIME)))
+    triples += [Triple(DATASET_IRI, NamedNode(DCTERMS + "source"),
+                       NamedNode(f"{ID_SPACE}source/{source['id']}"))
+                for source in opened.build.get("sources", [])]
+    for graph_iri, size in opened.graph_sizes().items():
+        subset = BlankNode()
+        triples += [Triple(DATASET_IRI, _void("subset"), subset),
+                    Triple(subset, RDF_TYPE, _void("Dataset")),
+                    Triple(subset, _sd("name"), NamedNode(graph_iri))]
+        if size is not None:
+            triples.append(Triple(subset, _void("triples"), Literal(size)))
+    return triples
+
+
+def rdf_response(triples: list[Triple]) -> Response:
+    """The triples in the format negotiated from Accept (or format=), for any client."""
+    chosen = negotiate(request.headers.get("Accept"), GRAPH, request.args.get("format"))
+    body = serialize(triples, format=chosen.oxigraph, prefixes=PREFIXES)
+    response = Response(body, content_type=chosen.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/.well-known/void")
+def void():
+    return rdf_response(void_description(current_store()))
+
+
+@bp.get("/healthz")
+def healthz():
+    opened = current_store()
+    return jsonify({
+        "status": "ok",
+        "triples": opened.triples(),
+        "built_at": opened.build.get("built_at"),
+        "version": opened.build.get("version"),
+        "build_id": opened.build.get("build_id"),
+        "writable": opened.writable,
+    })
+
+
+@bp.get("/dump.<any(nq, trig):suffix>")
+def dump(suffix: str):
+    chosen = next(f for f in formats_of(DATASET) if f.name == suffix)
+    response = Response(_dump_chunks(current_store().store, chosen),
+                        content_type=chosen.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="passerelle.{suffix}"'
+    return response
+
+
+def _dump_chunks(store: Store, chosen: Format) -> Iterator[bytes]:
+    # Each chunk is a complete document: N-Quads is line by line, and TriG lets a graph's
+    # triples come in several blocks, so the concatenation is the whole dataset.
+    quads = iter(store)
+    while batch := list(islice(quads, DUMP_BATCH)):
+        yield serialize(batch, format=chosen.oxigraph)

@@ -1,0 +1,170 @@
+"""``/sparql``: the SPARQL 1.1 Protocol query operation, read-only for everyone; and
+``/update``: the update operation, registered only when the server has an admin token.
+
+Both read an operation the three ways the protocol allows (GET ``?query=``, a POST
+form, a POST of the text itself with its own media type), with the dataset parameters
+(``default-graph-uri`` / ``named-graph-uri``, ``using-graph-uri`` / ``using-named-graph-uri``).
+Without dataset parameters, a query's default graph is the union of all named graphs,
+unless the query names its own with FROM.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, make_response, request
+from pyoxigraph import NamedNode, QueryTriples
+
+from server.errors import ApiError
+from server.meta import rdf_response, service_description
+from server.negotiation import GRAPH, RESULTS, negotiate, prefers_html
+from server.pages import render_query_page
+from server.sparql_text import check_no_network, has_dataset_clause, with_using
+from server.store import current_store
+
+# The longest query or update text accepted, in characters. The whole request body is
+# capped separately (MAX_CONTENT_LENGTH in server/__init__.py); a GET is capped by the
+# WSGI server's request-line limit (8 KB under gunicorn): longer queries are POSTed.
+MAX_QUERY_LENGTH = 100_000
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+
+bp = Blueprint("sparql", __name__)
+update_bp = Blueprint("update", __name__)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A query or update as the request gave it, with its protocol dataset parameters."""
+
+    text: str
+    default_graphs: list[str]
+    named_graphs: list[str]
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def query():
+    if request.method == "GET" and not {"query", "update"} & request.args.keys():
+        return _describe_service()
+    if "update" in request.values or request.mimetype == UPDATE_TYPE:
+        raise ApiError(400, "Read-only endpoint",
+                       "/sparql answers queries only; it never changes the data")
+    operation = read_operation("query", QUERY_TYPE, ("default-graph-uri", "named-graph-uri"))
+    return answer(run_query(operation))
+
+
+@update_bp.route("/update", methods=["POST"])
+def update():
+    _require_admin_token()
+    if "query" in request.values or request.mimetype == QUERY_TYPE:
+        raise ApiError(400, "Not an update", "queries go to /sparql")
+    operation = read_operation("update", UPDATE_TYPE,
+                               ("using-graph-uri", "using-named-graph-uri"))
+    check_no_network(operation.text, update=True, base_iri=request.base_url,
+                     allowed_services=current_app.config["SERVICE_ALLOWLIST"])
+    text = with_using(operation.text, operation.default_graphs, operation.named_graphs)
+    try:
+        current_store().store.update(text, base_iri=request.base_url)
+    except SyntaxError as exc:
+        raise ApiError(400, "Update syntax error", str(exc)) from exc
+    return Response(status=204)
+
+
+def read_operation(field: str, direct_type: str, dataset_params: tuple[str, str]) -> Operation:
+    """The operation text and dataset IRIs of this request, checked as the protocol says."""
+    if request.method == "GET":
+        params = request.args
+        texts = params.getlist(field)
+    elif request.mimetype == FORM:
+        params = request.values  # the URL's parameters and the form's, together
+        texts = params.getlist(field)
+    elif request.mimetype == direct_type:
+        params = request.args
+        texts = [_utf8_body()] + params.getlist(field)
+    else:
+        raise ApiError(415, "Unsupported Media Type",
+                       f"POST the {field} as {FORM} (a '{field}' field) or as {direct_type}; "
+                       f"got Content-Type {request.content_type or 'none'!r}")
+    if len(texts) != 1:
+        raise ApiError(400, f"Expected one {field}",
+                       f"the request must carry exactly one {field}; it has {len(texts)}")
+    if len(texts[0]) > MAX_QUERY_LENGTH:
+        raise ApiError(413, "Content Too Large",
+                       f"the {field} is {len(texts[0])} characters long; at most "
+                       f"{MAX_QUERY_LENGTH} are accepted")
+    default_param, named_param = dataset_params
+    return Operation(texts[0], _iris(params.getlist(default_param), default_param),
+                     _iris(params.getlist(named_param), named_param))
+
+
+def run_query(operation: Operation):
+    """Run a query on the store: the protocol's dataset, else FROM, else the union graph."""
+    check_no_network(operation.text, update=False, base_iri=request.base_url,
+                     allowed_services=current_app.config["SERVICE_ALLOWLIST"])
+    if operation.default_graphs or operation.named_graphs:
+        dataset = {"default_graph": [NamedNode(g) for g in operation.default_graphs],
+                   "named_graphs": [NamedNode(g) for g in operation.named_graphs]}
+    elif has_dataset_clause(operation.text):
+        dataset = {}
+    else:
+        dataset = {"use_default_graph_as_union": True}
+    try:
+        return current_store().store.query(operation.text, base_iri=request.base_url, **dataset)
+    except SyntaxError as exc:
+        raise ApiError(400, "Query syntax error", str(exc)) from exc
+
+
+def answer(result) -> Response:
+    """Serialize a query result in the negotiated format."""
+    kind = GRAPH if isinstance(result, QueryTriples) else RESULTS
+    chosen = negotiate(request.headers.get("Accept"), kind, request.values.get("format"))
+    try:
+        body = result.serialize(format=chosen.oxigraph)
+    except (OSError, ValueError) as exc:  # an evaluation error surfaces while serializing
+        raise ApiError(500, "Query failed", str(exc)) from exc
+    response = Response(body, content_type=chosen.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+def _describe_service() -> Response:
+    # A browser gets the query page; an RDF client (or curl) the service description.
+    if not request.args.get("format") and prefers_html(request.headers.get("Accept")):
+        page = make_response(render_query_page())
+        page.vary.add("Accept")
+        return page
+    return rdf_response(service_description(request.base_url, current_store()))
+
+
+def _utf8_body() -> str:
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise ApiError(415, "Unsupported Media Type",
+                       f"the body must be UTF-8 (SPARQL 1.1 Protocol); got charset={charset}")
+    try:
+        return request.get_data().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "Bad encoding", f"the body is not valid UTF-8: {exc}") from exc
+
+
+def _iris(values: list[str], param: str) -> list[str]:
+    for value in values:
+        try:
+            NamedNode(value)
+        except ValueError as exc:
+            raise ApiError(400, "Bad graph IRI", f"{param}={value!r}: {exc}") from exc
+    return values
+
+
+def _require_admin_token() -> None:
+    # The token is compared in constant time and never echoed nor logged.
+    expected = current_app.config["ADMIN_TOKEN"].encode()
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(),
+                                                             expected):
+        raise ApiError(401, "Unauthorized",
+                       "updates need the admin token: send 'Authorization: Bearer <token>'",
+                       {"WWW-Authenticate": 'Bearer realm="passerelle-update"'})
