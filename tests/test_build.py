@@ -188,3 +188,35 @@ def test_named_graphs_one_per_document_plus_registry_ontology_inferred(store):
                     for g in store.named_graphs())
     assert graphs == sorted([TP_PARTNERS, "telecom-paris-key-figures", "telecom-paris-study-abroad",
                              TABLE, ESTP, "registry", "ontology", "inferred"])
+
+
+def test_identifiers_reach_the_graph_as_the_registry_states_them(store):
+    # TUM's registry entry cites ROR record 02kkvpp62, whose Wikidata id is Q157808 and whose
+    # website is https://www.tum.de (seeds/identifiers/ror-records.json).
+    rows = select(store, """SELECT ?same ?schemaSame ?ror ?rorIri ?url {
+        inst:tum <http://www.w3.org/2002/07/owl#sameAs> ?same ;
+                 <https://schema.org/sameAs> ?schemaSame ; pas:rorId ?ror ; pas:ror ?rorIri ;
+                 <https://schema.org/url> ?url }""")
+    assert rows == [("http://www.wikidata.org/entity/Q157808",
+                     "http://www.wikidata.org/entity/Q157808", "https://ror.org/02kkvpp62",
+                     "https://ror.org/02kkvpp62", "https://www.tum.de")]
+    ((datatype,),) = select(store, "SELECT (DATATYPE(?r) AS ?d) { inst:tum pas:rorId ?r }")
+    assert datatype == "http://www.w3.org/2001/XMLSchema#anyURI"
+
+
+def test_identifier_coverage_of_institutions(store):
+    # seeds/identifiers/README.md: of 192 registry institutions, 188 have both identifiers,
+    # 1 only a ROR ID (SupCom), 3 neither (ENIT, EPT, Academia Sinica), each with a reason.
+    ((both, ror_only, neither, reasons),) = select(store, """
+        SELECT (SUM(?b) AS ?both) (SUM(?r) AS ?rorOnly) (SUM(?n) AS ?neither)
+               (SUM(?why) AS ?reasons) {
+          ?i a pas:Institution . FILTER NOT EXISTS { ?i a pas:UnidentifiedSchool }
+          BIND(EXISTS { ?i pas:rorId ?x } AS ?hasRor)
+          BIND(EXISTS { ?i <http://www.w3.org/2002/07/owl#sameAs> ?y } AS ?hasQid)
+          BIND(IF(?hasRor && ?hasQid, 1, 0) AS ?b)
+          BIND(IF(?hasRor && !?hasQid, 1, 0) AS ?r)
+          BIND(IF(!?hasRor && !?hasQid, 1, 0) AS ?n)
+          BIND(IF(EXISTS { ?i pas:unresolvedIdentifiers ?z }, 1, 0) AS ?why)
+        }""")
+    assert (int(both), int(ror_only), int(neither)) == (188, 1, 3)
+    assert int(reasons) == 4  # every institution lacking an identifier says why
