@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 
 from graph.parse.agreement_text import normalise
-from graph.parse.lines import read_lines
+from graph.parse.lines import open_document
 from graph.records import Origin, ParsedDocument, PublishedFigure
 
 # A number as pages write it: digits ("100", "45,5"), or a French approximation ("une
@@ -113,10 +113,7 @@ KEY_FIGURES = (
 
 def parse_key_figures(path: Path, source_id: str) -> ParsedDocument:
     """Read a key-figures page into PublishedFigures, accounting for every line."""
-    good, bad = read_lines(path, source_id)
-    document = ParsedDocument(source_id)
-    for origin in bad:
-        document.account(origin, "error", f"line is not valid UTF-8: {origin.text!r}")
+    document, good = open_document(path, source_id)
     for origin in good:
         if not origin.text.strip():
             document.account(origin, "skipped", "blank")

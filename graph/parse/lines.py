@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from graph.errors import BuildError
-from graph.records import Origin
+from graph.records import Origin, ParsedDocument
 
 
 def read_lines(path: Path, source_id: str) -> tuple[list[Origin], list[Origin]]:
@@ -31,3 +31,12 @@ def read_lines(path: Path, source_id: str) -> tuple[list[Origin], list[Origin]]:
     if good and good[-1].text == "" and data.endswith(b"\n"):
         good.pop()  # the newline that ends the last line opens no new line
     return good, bad
+
+
+def open_document(path: Path, source_id: str) -> tuple[ParsedDocument, list[Origin]]:
+    """A fresh ParsedDocument with the undecodable lines already reported, and the good lines."""
+    good, bad = read_lines(path, source_id)
+    document = ParsedDocument(source_id)
+    for origin in bad:
+        document.account(origin, "error", f"line is not valid UTF-8: {origin.text!r}")
+    return document, good

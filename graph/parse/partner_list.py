@@ -15,7 +15,7 @@ from pathlib import Path
 
 from graph.countries import heading_country
 from graph.parse.agreement_text import normalise, parse_agreement_text
-from graph.parse.lines import read_lines
+from graph.parse.lines import open_document
 from graph.records import ACTIVE, SUSPENDED, Origin, ParsedDocument, PartnerRow
 
 LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
@@ -44,10 +44,7 @@ class BulletParts:
 
 def parse_partner_list(path: Path, source_id: str) -> ParsedDocument:
     """Read a markdown partner list into PartnerRows, accounting for every line."""
-    good, bad = read_lines(path, source_id)
-    document = ParsedDocument(source_id)
-    for origin in bad:
-        document.account(origin, "error", f"line is not valid UTF-8: {origin.text!r}")
+    document, good = open_document(path, source_id)
     reader = _ListReader(document)
     index = 0
     while index < len(good):

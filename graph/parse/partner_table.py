@@ -13,7 +13,7 @@ from pathlib import Path
 from graph.countries import country_code
 from graph.errors import BuildError
 from graph.parse.agreement_text import normalise, parse_agreement_text
-from graph.parse.lines import read_lines
+from graph.parse.lines import open_document
 from graph.parse.partner_list import split_acronym
 from graph.records import ACTIVE, Origin, ParsedDocument, PartnerRow
 
@@ -23,10 +23,7 @@ COLUMNS = {"country": "country", "university name": "name", "agreement type": "a
 
 def parse_partner_table(path: Path, source_id: str) -> ParsedDocument:
     """Read a TSV partner table into PartnerRows, accounting for every line."""
-    good, bad = read_lines(path, source_id)
-    document = ParsedDocument(source_id)
-    for origin in bad:
-        document.account(origin, "error", f"line is not valid UTF-8: {origin.text!r}")
+    document, good = open_document(path, source_id)
     header_index, columns = _find_header(good, path)
     for position, origin in enumerate(good):
         if not origin.text.strip():

@@ -32,7 +32,7 @@ from graph.parse.key_figures import (
     section_reason,
     template_reason,
 )
-from graph.parse.lines import read_lines
+from graph.parse.lines import open_document
 from graph.records import Origin, ParsedDocument, ProgrammeRule
 
 SENTENCE = re.compile(r"\S.*?(?:[.!?](?=\s|$)|$)")
@@ -188,10 +188,7 @@ class RouteReading:
 
 def parse_programme_rules(path: Path, source_id: str) -> ParsedDocument:
     """Read a study-abroad page into ProgrammeRules (and its figures), every line accounted."""
-    good, bad = read_lines(path, source_id)
-    document = ParsedDocument(source_id)
-    for origin in bad:
-        document.account(origin, "error", f"line is not valid UTF-8: {origin.text!r}")
+    document, good = open_document(path, source_id)
     for origin in good:
         if not origin.text.strip():
             document.account(origin, "skipped", "blank")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from graph.parse.agreement_text import TYPE_NOT_STATED, network_key
 from graph.parse.key_figures import FigurePhrase, describe_figures, figures_in
-from graph.parse.lines import read_lines
+from graph.parse.lines import open_document
 from graph.parse.programme_rules import (
     Fact,
     Route,
@@ -104,10 +104,7 @@ class LineReading:
 
 def parse_prose(path: Path, source_id: str) -> ParsedDocument:
     """Read a prose page into partner rows, figures, programme rules and memberships."""
-    good, bad = read_lines(path, source_id)
-    document = ParsedDocument(source_id)
-    for origin in bad:
-        document.account(origin, "error", f"line is not valid UTF-8: {origin.text!r}")
+    document, good = open_document(path, source_id)
     stated: dict[str, int] = {}  # network -> line where the page first states it
     network_line = None  # the last line that listed networks
     for origin in good:
