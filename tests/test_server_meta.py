@@ -18,7 +18,6 @@ from rdflib import RDF, Namespace, URIRef
 from server import meta
 from server.negotiation import DATASET, GRAPH, formats_of
 
-
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 DCTERMS = Namespace("http://purl.org/dc/terms/")

@@ -18,7 +18,6 @@ from markupsafe import escape
 from pyoxigraph import NamedNode, Store
 from rdflib.compare import isomorphic
 
-
 ROOT = Path(__file__).resolve().parent.parent
 ID = "https://w3id.org/passerelle/id/"
 PAS = rdflib.Namespace("https://w3id.org/passerelle/ontology#")

@@ -17,7 +17,6 @@ from pyoxigraph import QueryResultsFormat, parse_query_results
 from server import create_app
 from server.canned import CannedQueryError
 
-
 ROOT = Path(__file__).resolve().parent.parent
 ID = "https://w3id.org/passerelle/id/"
 SCHOOL_003 = ID + "institution/unidentified-school-003"

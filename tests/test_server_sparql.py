@@ -30,7 +30,6 @@ from server.negotiation import GRAPH, RESULTS, negotiate, prefers_html
 from server.sparql import MAX_QUERY_LENGTH
 from server.sparql_text import blank_opaque, has_dataset_clause, with_using
 
-
 GRAPHS = "https://w3id.org/passerelle/graph/"
 PAS_PREFIX = f"PREFIX pas: <{PAS}>\n"
 RDF_PARSERS = {"text/turtle": "turtle", "application/n-triples": "nt",
