@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STORE ?= var/store
 
-.PHONY: run test build lint clean setup
+.PHONY: run test build lint clean setup load-test
 
 $(BIN)/passerelle: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ build: $(BIN)/passerelle
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+# Load and timeout tests (~2.5 min, loopback only, they stop by themselves);
+# figures in var/load-report.json.
+load-test: setup
+	PASSERELLE_LOAD_TESTS=1 $(BIN)/pytest -q -s tests/load
 
 lint: $(BIN)/passerelle
 	$(BIN)/ruff check .

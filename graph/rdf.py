@@ -137,7 +137,7 @@ def _entity(out: Quads, entity: Entity, registry: Registry) -> None:
     out.add_all(node, pas("domain"), (text(d) for d in entity.domains))
     if entity.kind == FACULTY:
         out.add(node, pas("facultyOf"), entity_iri("institution", entity.parent))
-    else:
+    elif entity.country:  # a new entity from a line with no country has none: SHACL says so
         out.add(node, pas("country"), entity_iri("country", entity.country.lower()))
     if entity.part_of:
         out.add(node, pas("memberOfSystem"), entity_iri("institution", entity.part_of))

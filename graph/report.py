@@ -9,6 +9,7 @@ from graph.records import LineOutcome, ParsedDocument
 from graph.resolve import Resolution
 
 OUTCOMES = ("mapped", "skipped", "warning", "error")
+SEVERITY = ("skipped", "mapped", "warning", "error")  # a line keeps the worst it was given
 
 
 @dataclass
@@ -67,10 +68,8 @@ def _merge(line: LineOutcome, note: tuple[str, str] | None) -> LineOutcome:
     if note is None:
         return line
     outcome, detail = note
-    if line.outcome == "error":
-        outcome = "error"
-    return LineOutcome(line.source_id, line.line, line.text, outcome,
-                       f"{line.detail} -> {detail}")
+    worst = max(line.outcome, outcome, key=SEVERITY.index)
+    return LineOutcome(line.source_id, line.line, line.text, worst, f"{line.detail} -> {detail}")
 
 
 def summary_text(report: BuildReport, store: str, triples: int) -> str:

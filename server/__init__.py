@@ -12,6 +12,11 @@ Settings (environment variable -> config key):
 - ``PASSERELLE_QUERIES_DIR`` -> ``QUERIES_DIR``: the canned queries (default ``queries/``).
 - ``PASSERELLE_SERVICE_ALLOWLIST`` -> ``SERVICE_ALLOWLIST``: endpoint IRIs (separated by
   spaces) that a query's SERVICE may call; empty by default: no remote calls.
+- ``PASSERELLE_QUERY_TIMEOUT`` -> ``QUERY_TIMEOUT``: the most seconds a query may run.
+
+The other limits (``MAX_CONTENT_LENGTH``, ``ROW_CAP``, ``QUERY_PROCESSES``,
+``QUERY_MEMORY_LIMIT``, ``DEMOTE_AFTER``) are config keys with the defaults of
+`server.limits`, which says what each one bounds.
 """
 
 from __future__ import annotations
@@ -22,18 +27,26 @@ from pathlib import Path
 
 from flask import Flask
 
+from server import limits
+
 ROOT = Path(__file__).resolve().parent.parent
 
-# The largest request body accepted, in bytes (Flask answers 413 above it).
-MAX_BODY_BYTES = 1_000_000
+MAX_BODY_BYTES = limits.MAX_BODY_BYTES
 MIN_ADMIN_TOKEN_LENGTH = 16
+# Query processes per server process when nothing says (gunicorn sets one per thread).
+QUERY_PROCESSES = 4
 
 DEFAULTS = {
     "STORE": Path("var/store"),
     "ADMIN_TOKEN": None,
     "QUERIES_DIR": ROOT / "queries",
     "SERVICE_ALLOWLIST": frozenset(),
-    "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
+    "MAX_CONTENT_LENGTH": limits.MAX_BODY_BYTES,
+    "ROW_CAP": limits.ROW_CAP,
+    "QUERY_TIMEOUT": limits.QUERY_TIMEOUT,
+    "QUERY_PROCESSES": QUERY_PROCESSES,
+    "QUERY_MEMORY_LIMIT": limits.QUERY_MEMORY_LIMIT,
+    "DEMOTE_AFTER": limits.DEMOTE_AFTER,
 }
 
 ENVIRONMENT = {
@@ -41,6 +54,9 @@ ENVIRONMENT = {
     "PASSERELLE_ADMIN_TOKEN": ("ADMIN_TOKEN", str),
     "PASSERELLE_QUERIES_DIR": ("QUERIES_DIR", Path),
     "PASSERELLE_SERVICE_ALLOWLIST": ("SERVICE_ALLOWLIST", lambda value: frozenset(value.split())),
+    "PASSERELLE_QUERY_TIMEOUT": ("QUERY_TIMEOUT",
+                                 lambda value: limits.parse_seconds(value,
+                                                                    "PASSERELLE_QUERY_TIMEOUT")),
 }
 
 
@@ -59,8 +75,9 @@ def check_admin_token(token: str | None) -> None:
 
 def create_app(config: dict | None = None) -> Flask:
     """The Flask app over the store named by the settings (see the module docstring)."""
-    from server import cors, errors, meta, pages, queries, sparql
-    from server.store import open_store
+    from server import cors, errors, meta, pages, queries, security, sparql
+    from server.executor import QueryExecutor
+    from server.store import StoreLink, link_target, open_store
 
     app = Flask(__name__)
     app.config.update(DEFAULTS)
@@ -69,10 +86,19 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False  # keep {"status", "title", "detail"} in the documented order
     token = app.config["ADMIN_TOKEN"]
     check_admin_token(token)
-    app.extensions["passerelle"] = open_store(Path(app.config["STORE"]), writable=bool(token))
+    store_path = Path(app.config["STORE"])
+    if not token and link_target(store_path) is not None:
+        # Read the link before opening it: if a build moves it in between, the first
+        # request opens the newer build again rather than never.
+        app.extensions["passerelle-link"] = StoreLink(store_path)
+    app.extensions["passerelle"] = open_store(store_path, writable=bool(token))
+    app.extensions["passerelle-executor"] = QueryExecutor(
+        int(app.config["QUERY_PROCESSES"]), int(app.config["QUERY_MEMORY_LIMIT"]),
+        float(app.config["DEMOTE_AFTER"]))
 
     errors.register(app)
     cors.register(app)
+    security.register(app)
     for blueprint in (sparql.bp, meta.bp, queries.bp, pages.bp):
         app.register_blueprint(blueprint)
     if token:

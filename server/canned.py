@@ -12,6 +12,7 @@ SPARQL that can be pasted into any editor::
     #+     required: false
     #+     description: Only pairs where this school comes first.
     #+ tags: [schools, partners]
+    #+ timeout: 2
 
 The `#+` lines, with that prefix taken off, are one YAML mapping. A parameter ``x`` binds the
 variable ``?x``, which the query must project. Request values never touch the query text:
@@ -21,12 +22,13 @@ binds it (SEP-0007), so a query can tell whether an optional parameter was given
 ``BIND(COALESCE(isIRI(?x), false) AS ?xGiven)`` at the start of its WHERE clause; a parameter
 left out stays unbound. A parameter declared with ``column: false`` is still projected (so that
 pyoxigraph can bind it) but its column is left out of the result, whose columns are then only
-the ones the query documents.
+the ones the query documents. ``timeout`` (seconds, optional) lowers the query's time budget
+below the server's; it can never raise it. The request arguments `RESERVED_PARAMETERS`
+(format, time budget, paging) cannot be parameter names.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from collections.abc import Mapping
@@ -45,12 +47,18 @@ from pyoxigraph import (
     parse_query_results,
 )
 
+from server import limits
+from server.query_process import json_term, rows
+from server.sparql_text import network_keywords
+
 ID = "https://w3id.org/passerelle/id/"
 PAS = "https://w3id.org/passerelle/ontology#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SKOS_IN_SCHEME = "http://www.w3.org/2004/02/skos/core#inScheme"
-DEFAULT_ROW_CAP = 10_000
+DEFAULT_ROW_CAP = limits.ROW_CAP
+# Request arguments the server reads itself: never the name of a query parameter.
+RESERVED_PARAMETERS = frozenset({"format", limits.TIMEOUT_PARAMETER, "limit", "offset"})
 
 # Parameter type -> what it accepts, said to people (errors, forms) and in the OpenAPI document.
 PARAMETER_TYPES = {
@@ -75,7 +83,7 @@ ENTITY_TYPES = {
     "country": ("country", (PAS + "Country",)),
 }
 PARAMETER_KEYS = {"name", "type", "required", "default", "allowed", "description", "column"}
-HEADER_KEYS = {"title", "description", "params", "tags"}
+HEADER_KEYS = {"title", "description", "params", "tags", "timeout"}
 
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
@@ -126,11 +134,12 @@ class CannedQuery:
     description: str = ""
     params: tuple[Parameter, ...] = ()
     tags: tuple[str, ...] = ()
+    timeout: float | None = None  # seconds; None: the server's budget
 
     def to_dict(self) -> dict:
         return {"name": self.name, "title": self.title, "description": self.description,
                 "params": [p.to_dict() for p in self.params], "tags": list(self.tags),
-                "sparql": self.sparql}
+                "timeout": self.timeout, "sparql": self.sparql}
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.params if p.name == name), None)
@@ -155,7 +164,7 @@ class CannedResult:
     def to_json(self) -> dict:
         """SPARQL 1.1 JSON results, led by a ``meta`` member (first, so that streaming
         parsers, which stop reading at the end of the bindings, still accept it)."""
-        bindings = [{var: _json_term(term) for var, term in zip(self.variables, row, strict=True)
+        bindings = [{var: json_term(term) for var, term in zip(self.variables, row, strict=True)
                      if term is not None} for row in self.rows]
         return {"meta": self.meta(), "head": {"vars": list(self.variables)},
                 "results": {"bindings": bindings}}
@@ -189,9 +198,12 @@ def load_query(path: Path) -> CannedQuery:
         names = [p.name for p in params]
         if len(set(names)) != len(names):
             raise ValueError(f"a parameter is declared twice: {names}")
+        timeout = header.get("timeout")
         query = CannedQuery(name=path.stem, title=_text(header, "title", required=True),
                             description=_text(header, "description"), sparql=sparql,
-                            params=params, tags=tuple(str(t) for t in header.get("tags") or ()))
+                            params=params, tags=tuple(str(t) for t in header.get("tags") or ()),
+                            timeout=None if timeout is None
+                            else limits.parse_seconds(str(timeout), "timeout"))
     except (TypeError, ValueError) as exc:
         raise CannedQueryError(f"{path}: {exc}") from exc
     _check_query(path, query)
@@ -227,6 +239,9 @@ def _parameter(spec) -> Parameter:
     name, kind = str(spec.get("name", "")), spec.get("type")
     if not _VARIABLE_NAME.fullmatch(name):
         raise ValueError(f"parameter name {name!r} is not a SPARQL variable name")
+    if name in RESERVED_PARAMETERS:
+        raise ValueError(f"parameter name {name!r} is reserved for the server "
+                         f"({', '.join(sorted(RESERVED_PARAMETERS))})")
     if kind not in PARAMETER_TYPES:
         raise ValueError(f"parameter {name!r}: type {kind!r} is not one of {list(PARAMETER_TYPES)}")
     required, default = spec.get("required", False), spec.get("default")
@@ -244,8 +259,12 @@ def _check_query(path: Path, query: CannedQuery) -> None:
     """The text must be a SELECT query projecting every parameter's variable.
 
     Running it once on an empty store with every parameter substituted checks both:
-    pyoxigraph refuses a substitution of a variable the query does not project.
+    pyoxigraph refuses a substitution of a variable the query does not project. A federated
+    query (SERVICE) is never run to check it, since that could call out: rdflib parses it.
     """
+    if "SERVICE" in network_keywords(query.sparql):
+        _check_federated(path, query)
+        return
     dummy = {Variable(p.name): NamedNode("urn:passerelle:check") for p in query.params}
     try:
         answer = Store().query(query.sparql, substitutions=dummy)
@@ -255,23 +274,52 @@ def _check_query(path: Path, query: CannedQuery) -> None:
         raise CannedQueryError(f"{path}: a canned query must be a SELECT query")
 
 
-def run(store: Store, query: CannedQuery, values: Mapping[str, str],
-        row_cap: int = DEFAULT_ROW_CAP) -> CannedResult:
-    """Bind the request's values and run the query over the union of all graphs.
+def _check_federated(path: Path, query: CannedQuery) -> None:
+    from rdflib.plugins.sparql import prepareQuery  # only federated examples need it
 
-    At most ``row_cap`` rows are kept; ``truncated`` says whether more were there.
+    try:
+        algebra = prepareQuery(query.sparql).algebra
+    except Exception as exc:  # rdflib's parser raises many kinds of exception
+        raise CannedQueryError(f"{path}: {exc}") from exc
+    if algebra.name != "SelectQuery":
+        raise CannedQueryError(f"{path}: a canned query must be a SELECT query")
+    projected = {str(variable) for variable in algebra["PV"]}
+    missing = sorted(p.name for p in query.params if p.name not in projected)
+    if missing:
+        raise CannedQueryError(f"{path}: the query does not project its parameters {missing}")
+
+
+def run(store: Store, query: CannedQuery, values: Mapping[str, str],
+        row_cap: int = DEFAULT_ROW_CAP, offset: int = 0) -> CannedResult:
+    """Bind the request's values and run the query over the union of all graphs, here.
+
+    At most ``row_cap`` rows are kept after the first ``offset``; ``truncated`` says whether
+    more were there. (The server runs the same `job` in a query process instead.)
     """
     bound = bind(query, values, store)
-    solutions = store.query(query.sparql, use_default_graph_as_union=True,
-                            substitutions={Variable(k): term for k, term in bound.items()})
+    work = job(query, bound, row_cap, offset)
+    page = rows(store.query(work["query"], **work["options"]), offset, row_cap)
+    return result_of(query, bound, page, row_cap)
+
+
+def job(query: CannedQuery, bound: Mapping[str, NamedNode | Literal], row_cap: int,
+        offset: int = 0) -> dict:
+    """The query with its bound terms, as a `server.query_process` job."""
+    return {"query": query.sparql,
+            "options": {"use_default_graph_as_union": True,
+                        "substitutions": {Variable(k): term for k, term in bound.items()}},
+            "offset": offset, "row_cap": row_cap}
+
+
+def result_of(query: CannedQuery, bound: Mapping[str, NamedNode | Literal], page: dict,
+              row_cap: int) -> CannedResult:
+    """The result of a run from its page of rows (`server.query_process.rows`), without the
+    columns of the parameters declared ``column: false``."""
     hidden = {p.name for p in query.params if not p.column}
-    shown = [i for i, v in enumerate(solutions.variables) if v.value not in hidden]
-    rows = [tuple(solution[i] for i in shown)
-            for solution in itertools.islice(solutions, row_cap + 1)]
-    return CannedResult(query=query,
-                        variables=tuple(solutions.variables[i].value for i in shown),
-                        rows=tuple(rows[:row_cap]), bound=bound,
-                        truncated=len(rows) > row_cap, row_cap=row_cap)
+    shown = [i for i, name in enumerate(page["variables"]) if name not in hidden]
+    return CannedResult(query=query, variables=tuple(page["variables"][i] for i in shown),
+                        rows=tuple(tuple(row[i] for i in shown) for row in page["rows"]),
+                        bound=bound, truncated=page["truncated"], row_cap=row_cap)
 
 
 def bind(query: CannedQuery, values: Mapping[str, str],
@@ -356,19 +404,6 @@ def _agreement_type(name: str, raw: str, store: Store) -> NamedNode:
         raise ParameterError(name, f"{raw!r} is not an agreement type; one of: "
                                    f"{', '.join(sorted(concepts))}")
     return by_lower_case[local]
-
-
-def _json_term(term) -> dict:
-    if isinstance(term, NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, BlankNode):
-        return {"type": "bnode", "value": term.value}
-    out = {"type": "literal", "value": term.value}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype.value != XSD + "string":
-        out["datatype"] = term.datatype.value
-    return out
 
 
 def _csv_value(term) -> str:

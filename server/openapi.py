@@ -58,6 +58,14 @@ def _version() -> str:
         return "unreleased"
 
 
+TIMEOUT_PARAMETER = {
+    "name": "timeout", "in": "query", "required": False,
+    "description": "Seconds the query may run, below the server's budget (never above it); "
+                   "past it the query is stopped and answered 503.",
+    "schema": {"type": "number", "exclusiveMinimum": 0},
+}
+
+
 def _query_path(query: CannedQuery) -> dict:
     parameters = [_parameter(p) for p in query.params]
     parameters.append({
@@ -66,6 +74,15 @@ def _query_path(query: CannedQuery) -> dict:
                        "(the same as a .json, .csv, .tsv or .xml suffix on the path).",
         "schema": {"type": "string", "enum": ["json", "csv", "tsv", "xml", "html"]},
     })
+    parameters += [
+        {"name": "limit", "in": "query", "required": False,
+         "description": "Rows per page (at most the row cap, which is the default).",
+         "schema": {"type": "integer", "minimum": 1}},
+        {"name": "offset", "in": "query", "required": False,
+         "description": "Rows to skip: the Link header's next and prev pages set it.",
+         "schema": {"type": "integer", "minimum": 0, "default": 0}},
+        TIMEOUT_PARAMETER,
+    ]
     return {"get": {
         "operationId": f"query-{query.name}",
         "summary": query.title,
@@ -75,14 +92,19 @@ def _query_path(query: CannedQuery) -> dict:
         "responses": {
             "200": {
                 "description": "The rows (at most the row cap; see meta.truncated).",
-                "headers": {"X-Passerelle-Truncated": {
-                    "description": "true when the row cap cut the answer.",
-                    "schema": {"type": "string", "enum": ["true", "false"]}}},
+                "headers": {
+                    "X-Passerelle-Truncated": {
+                        "description": "true when the row cap (or limit) cut the answer.",
+                        "schema": {"type": "string", "enum": ["true", "false"]}},
+                    "Link": {
+                        "description": 'RFC 8288 links to the rel="next" and rel="prev" pages.',
+                        "schema": {"type": "string"}}},
                 "content": {media: {"schema": schema} for media, schema in RESULT_TYPES.items()},
             },
             "400": {"$ref": "#/components/responses/Error"},
             "404": {"$ref": "#/components/responses/Error"},
             "406": {"$ref": "#/components/responses/Error"},
+            "503": {"$ref": "#/components/responses/Error"},
         },
     }}
 
@@ -119,11 +141,15 @@ def _sparql_path() -> dict:
              "schema": {"type": "array", "items": {"type": "string", "format": "iri"}}},
             {"name": "named-graph-uri", "in": "query", "required": False,
              "schema": {"type": "array", "items": {"type": "string", "format": "iri"}}},
+            TIMEOUT_PARAMETER,
         ],
         "responses": {
             "200": {"description": "Results (SELECT, ASK) or a graph (CONSTRUCT, DESCRIBE), "
-                                   "by Accept or format=."},
+                                   "by Accept or format=; at most the row cap of rows or "
+                                   "triples (X-Passerelle-Truncated says whether more were "
+                                   "cut)."},
             "400": {"$ref": "#/components/responses/Error"},
+            "503": {"$ref": "#/components/responses/Error"},
         },
     }}
 

@@ -4,24 +4,35 @@ A run answers SPARQL 1.1 results led by a ``meta`` object (JSON), or CSV, TSV or
 ``Accept``, ``format=`` or a suffix; browsers get an HTML page with the form and the
 table. When the row cap cut the rows, JSON says ``"truncated": true`` in ``meta``, every
 format carries ``X-Passerelle-Truncated: true`` and the HTML page says so above the table.
+
+Besides the query's parameters a request may give ``limit`` (rows per page, at most the row
+cap), ``offset`` (rows to skip) and ``timeout`` (seconds, below the query's budget). A page
+links to the next and previous ones with ``Link`` headers (RFC 8288: ``rel="next"``,
+``rel="prev"``), so a client walks all the rows a page at a time.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from server import canned, openapi
+from server import canned, limits, openapi
 from server.errors import ApiError
+from server.executor import execute
 from server.negotiation import RESULTS, Format, negotiate, prefers_html
+from server.sparql_text import check_no_network
 from server.store import current_store
 
 bp = Blueprint("queries", __name__, template_folder="templates")
 
 JSON = "application/json"
-RESERVED_ARGS = {"format"}  # request arguments that are not query parameters
+MAX_OFFSET = 10**9
+_COUNT = re.compile(r"[0-9]{1,10}")
 
 
 @bp.record_once
@@ -81,18 +92,83 @@ def run_query(name: str):
                                                             RESULTS)):
         return _html(query)
     answer = negotiate(request.headers.get("Accept"), RESULTS, override)
+    page = _page()
     try:
-        result = canned.run(current_store().store, query, _values(), _row_cap())
+        result = run_canned(query, _values(), page)
     except canned.ParameterError as exc:
         raise ApiError(400, "Invalid parameter", str(exc)) from exc
-    return _results_response(result, answer)
+    response = _results_response(result, answer)
+    links = _page_links(page, result.truncated)
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    return response
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which rows a request asks for: ``size`` rows after the first ``offset``.
+
+    ``limit`` is the request's own ``limit=`` (None when it gave none)."""
+
+    offset: int
+    size: int
+    limit: int | None
+
+
+def _page() -> Page:
+    """The request's ``offset`` and ``limit``; 400 unless whole numbers in range."""
+    numbers = {}
+    for name in ("offset", "limit"):
+        raw = request.args.get(name)
+        if raw is not None and not _COUNT.fullmatch(raw):
+            raise ApiError(400, "Invalid parameter", f"{name}={raw!r} is not a whole number")
+        numbers[name] = None if raw is None else int(raw)
+    offset, limit = numbers["offset"] or 0, numbers["limit"]
+    if offset > MAX_OFFSET or limit == 0:
+        raise ApiError(400, "Invalid parameter",
+                       f"offset is at most {MAX_OFFSET} and limit at least 1")
+    size = min(limit or _row_cap(), _row_cap())
+    return Page(offset, size, limit)
+
+
+def run_canned(query: canned.CannedQuery, values: dict[str, str], page: Page
+               ) -> canned.CannedResult:
+    """Bind the values here, run the query in a query process within its budget.
+
+    A canned query may call other servers (SERVICE) only where the allowlist lets any query.
+    """
+    check_no_network(query.sparql, update=False, base_iri=request.base_url,
+                     allowed_services=current_app.config["SERVICE_ALLOWLIST"])
+    bound = canned.bind(query, values, current_store().store)
+    ceiling = float(current_app.config["QUERY_TIMEOUT"])
+    if query.timeout is not None:
+        ceiling = min(ceiling, query.timeout)
+    budget = limits.budget(ceiling, request.args.get(limits.TIMEOUT_PARAMETER))
+    rows = execute(canned.job(query, bound, page.size, page.offset), budget)
+    return canned.result_of(query, bound, rows, page.size)
+
+
+def _page_links(page: Page, more: bool) -> list[str]:
+    """RFC 8288 links to the next page (when rows were cut) and the previous one."""
+    targets = {}
+    if more:
+        targets["next"] = page.offset + page.size
+    if page.offset > 0:
+        targets["prev"] = max(0, page.offset - page.size)
+    links = []
+    for rel, offset in targets.items():
+        args = {**request.args.to_dict(), "offset": str(offset)}
+        if page.limit is not None:
+            args["limit"] = str(page.size)
+        links.append(f'<{request.base_url}?{urlencode(args)}>; rel="{rel}"')
+    return links
 
 
 def _values() -> dict[str, str]:
     """The request's query parameters; one value each (a repeated one is refused)."""
     values = {}
     for key in request.args:
-        if key in RESERVED_ARGS:
+        if key in canned.RESERVED_PARAMETERS:
             continue
         given = request.args.getlist(key)
         if len(given) > 1:
@@ -121,7 +197,7 @@ def _html(query: canned.CannedQuery):
     result, error, status = None, None, 200
     if not missing:
         try:
-            result = canned.run(current_store().store, query, values, _row_cap())
+            result = run_canned(query, values, _page())
         except canned.ParameterError as exc:
             error, status = str(exc), 400
     page = render_template("query.html", query=query, values=values, result=result,

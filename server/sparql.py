@@ -6,6 +6,11 @@ form, a POST of the text itself with its own media type), with the dataset param
 (``default-graph-uri`` / ``named-graph-uri``, ``using-graph-uri`` / ``using-named-graph-uri``).
 Without dataset parameters, a query's default graph is the union of all named graphs,
 unless the query names its own with FROM.
+
+A query runs in a query process (`server.executor`) within its time budget: the server's
+``QUERY_TIMEOUT``, or less when the request says ``timeout=<seconds>``; past it, 503. An
+answer has at most ``ROW_CAP`` rows or triples; ``X-Passerelle-Truncated`` says whether
+some were cut.
 """
 
 from __future__ import annotations
@@ -14,19 +19,21 @@ import hmac
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, make_response, request
-from pyoxigraph import NamedNode, QueryTriples
+from pyoxigraph import NamedNode
 
+from server import limits
 from server.errors import ApiError
+from server.executor import execute
 from server.meta import rdf_response, service_description
-from server.negotiation import GRAPH, RESULTS, negotiate, prefers_html
+from server.negotiation import GRAPH, RESULTS, Format, negotiate, prefers_html
 from server.pages import render_query_page
 from server.sparql_text import check_no_network, has_dataset_clause, with_using
 from server.store import current_store
 
 # The longest query or update text accepted, in characters. The whole request body is
-# capped separately (MAX_CONTENT_LENGTH in server/__init__.py); a GET is capped by the
-# WSGI server's request-line limit (8 KB under gunicorn): longer queries are POSTed.
-MAX_QUERY_LENGTH = 100_000
+# capped separately (MAX_CONTENT_LENGTH); a GET is capped by the WSGI server's request-line
+# limit (8 KB under gunicorn): longer queries are POSTed.
+MAX_QUERY_LENGTH = limits.MAX_QUERY_LENGTH
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
@@ -53,7 +60,7 @@ def query():
         raise ApiError(400, "Read-only endpoint",
                        "/sparql answers queries only; it never changes the data")
     operation = read_operation("query", QUERY_TYPE, ("default-graph-uri", "named-graph-uri"))
-    return answer(run_query(operation))
+    return run_query(operation)
 
 
 @update_bp.route("/update", methods=["POST"])
@@ -70,6 +77,8 @@ def update():
         current_store().store.update(text, base_iri=request.base_url)
     except SyntaxError as exc:
         raise ApiError(400, "Update syntax error", str(exc)) from exc
+    except (OSError, RuntimeError, ValueError) as exc:  # e.g. CREATE of an existing graph
+        raise ApiError(400, "Update failed", str(exc)) from exc
     return Response(status=204)
 
 
@@ -100,8 +109,9 @@ def read_operation(field: str, direct_type: str, dataset_params: tuple[str, str]
                      _iris(params.getlist(named_param), named_param))
 
 
-def run_query(operation: Operation):
-    """Run a query on the store: the protocol's dataset, else FROM, else the union graph."""
+def run_query(operation: Operation) -> Response:
+    """Run a query on the store: the protocol's dataset, else FROM, else the union graph;
+    answer it in the negotiated format."""
     check_no_network(operation.text, update=False, base_iri=request.base_url,
                      allowed_services=current_app.config["SERVICE_ALLOWLIST"])
     if operation.default_graphs or operation.named_graphs:
@@ -111,23 +121,34 @@ def run_query(operation: Operation):
         dataset = {}
     else:
         dataset = {"use_default_graph_as_union": True}
-    try:
-        return current_store().store.query(operation.text, base_iri=request.base_url, **dataset)
-    except SyntaxError as exc:
-        raise ApiError(400, "Query syntax error", str(exc)) from exc
-
-
-def answer(result) -> Response:
-    """Serialize a query result in the negotiated format."""
-    kind = GRAPH if isinstance(result, QueryTriples) else RESULTS
-    chosen = negotiate(request.headers.get("Accept"), kind, request.values.get("format"))
-    try:
-        body = result.serialize(format=chosen.oxigraph)
-    except (OSError, ValueError) as exc:  # an evaluation error surfaces while serializing
-        raise ApiError(500, "Query failed", str(exc)) from exc
-    response = Response(body, content_type=chosen.content_type)
+    formats = {RESULTS: _acceptable(RESULTS), GRAPH: _acceptable(GRAPH)}
+    if all(isinstance(chosen, ApiError) for chosen in formats.values()):
+        raise formats[RESULTS]  # no format of any kind: no need to run the query
+    job = {"query": operation.text,
+           "options": {"base_iri": request.base_url, **dataset},
+           "formats": {kind: _for_the_child(chosen) for kind, chosen in formats.items()},
+           "row_cap": int(current_app.config["ROW_CAP"])}
+    budget = limits.budget(float(current_app.config["QUERY_TIMEOUT"]),
+                           request.values.get(limits.TIMEOUT_PARAMETER))
+    answer = execute(job, budget)
+    response = Response(answer["body"], content_type=formats[answer["kind"]].content_type)
+    response.headers["X-Passerelle-Truncated"] = "true" if answer["truncated"] else "false"
     response.vary.add("Accept")
     return response
+
+
+def _acceptable(kind: str) -> Format | ApiError:
+    # Which kind of answer a query gives is known once it runs, so both are negotiated first.
+    try:
+        return negotiate(request.headers.get("Accept"), kind, request.values.get("format"))
+    except ApiError as refused:
+        return refused
+
+
+def _for_the_child(chosen: Format | ApiError) -> dict:
+    if isinstance(chosen, ApiError):
+        return {"refused": chosen.detail}
+    return {"media_type": chosen.media_type}
 
 
 def _describe_service() -> Response:

@@ -5,8 +5,11 @@ questions are answered here:
 
 - Would it reach the network? pyoxigraph evaluates ``SERVICE`` (and an update's ``LOAD``)
   with its own HTTP client. `check_no_network` refuses both unless a SERVICE names an
-  allowlisted endpoint. It fails closed: any text that mentions them is parsed with rdflib,
-  and a text rdflib cannot parse is refused rather than trusted.
+  allowlisted endpoint. It fails closed: a text where either keyword appears outside
+  literals, IRIs and comments is refused outright when the allowlist is empty (the default),
+  without parsing it; with an allowlist, it is parsed with rdflib to read the endpoints, and
+  a text rdflib cannot parse (or one too long to parse quickly) is refused rather than
+  trusted.
 - Does a query name its own dataset (``FROM``)? Then the union default graph must not
   replace it (`has_dataset_clause`).
 - How to apply the protocol's ``using-graph-uri`` / ``using-named-graph-uri`` to an update
@@ -46,7 +49,10 @@ def _keyword(*words: str) -> str:
 _FROM = re.compile(_keyword("FROM"), re.IGNORECASE)
 _USING_OR_WITH = re.compile(_keyword("USING", "WITH"), re.IGNORECASE)
 _MODIFY_PARTS = re.compile(r"[{}]|" + _keyword("DELETE", "WHERE"), re.IGNORECASE)
-_NETWORK_WORDS = re.compile(r"service|load|\\u", re.IGNORECASE)
+_NETWORK_KEYWORDS = re.compile(r"SERVICE|LOAD", re.IGNORECASE)
+# rdflib's parser is pure Python, run in the server's own process: only texts this short
+# are given to it (a query that needs the allowlist is a short federated one).
+MAX_CHECKED_LENGTH = 20_000
 
 
 def blank_opaque(text: str) -> str:
@@ -96,8 +102,22 @@ def check_no_network(text: str, *, update: bool, base_iri: str,
     A SERVICE is allowed only when its endpoint IRI (prefixes and base resolved) is in
     ``allowed_services``; a variable endpoint and LOAD are always refused.
     """
-    if not _NETWORK_WORDS.search(text):
-        return  # neither keyword can be spelt without these letters (or a \\u escape)
+    keywords = network_keywords(text)
+    if not update:
+        keywords.discard("LOAD")  # not in the query grammar: pyoxigraph refuses it
+    if not keywords:
+        return
+    if "LOAD" in keywords:
+        raise ApiError(400, "Remote call refused",
+                       "the update uses LOAD: this endpoint never loads data from elsewhere")
+    if not allowed_services:
+        raise ApiError(400, "Remote call refused",
+                       "the text uses SERVICE: this endpoint does not contact other servers "
+                       "(no SERVICE endpoint is allowlisted)")
+    if len(text) > MAX_CHECKED_LENGTH:
+        raise ApiError(400, "Remote call refused",
+                       f"a text with SERVICE is checked for its endpoints only up to "
+                       f"{MAX_CHECKED_LENGTH} characters; this one has {len(text)}")
     for operation, target in _network_calls(text, update, base_iri):
         if operation == "Load":
             raise ApiError(400, "Remote call refused",
@@ -106,6 +126,28 @@ def check_no_network(text: str, *, update: bool, base_iri: str,
             raise ApiError(400, "Remote call refused",
                            f"SERVICE {target.n3()}: this endpoint does not contact other "
                            "servers (only allowlisted SERVICE endpoints)")
+
+
+def network_keywords(text: str) -> set[str]:
+    """SERVICE and LOAD (upper case) where pyoxigraph could read them as keywords.
+
+    Outside comments, literals and IRIs, an occurrence is not a keyword only when it is part
+    of a variable (?myservice), of a prefixed name (ex:service, service:x) or of a longer
+    name (services). Anything else counts, even glued to a word before it: pyoxigraph reads
+    "trueSERVICE" as true, SERVICE, and "?o.SERVICE" as ?o . SERVICE.
+    """
+    blanked = blank_opaque(text)
+    found = set()
+    for match in _NETWORK_KEYWORDS.finditer(blanked):
+        start, end = match.span()
+        while start > 0 and (blanked[start - 1].isalnum() or blanked[start - 1] == "_"):
+            start -= 1
+        before = blanked[start - 1] if start > 0 else " "
+        after = blanked[end] if end < len(blanked) else " "
+        if before in "?$:" or after == ":" or after.isalnum() or after == "_":
+            continue
+        found.add(match.group().upper())
+    return found
 
 
 def _network_calls(text: str, update: bool, base_iri: str) -> list[tuple[str, object]]:

@@ -1,19 +1,27 @@
 """Open the store the server answers from: read-only for the public, read-write for an admin.
 
 A store path (default ``var/store``) is a link to one build directory holding ``oxigraph/``
-(the pyoxigraph store) and ``build.json`` (what was built, when, how many triples). The
-link is resolved once, when the server starts: a later build swaps the link for the next
-start (or a gunicorn HUP) and never changes the store under running workers.
+(the pyoxigraph store) and ``build.json`` (what was built, when, how many triples). A build
+writes a new directory and swaps the link only once it is complete, so a read-only server
+follows the link (`StoreLink`): on each request it reads the link (one system call), and
+when it points somewhere new, opens that build and answers from it. A request already
+running keeps the build it started with; a failed build never moves the link, so the
+server keeps serving the last good one.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
 from pyoxigraph import NamedNode, Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -47,14 +55,18 @@ def open_store(store_path: Path, writable: bool = False) -> OpenStore:
     pyoxigraph cannot open it (RocksDB allows one writer: another admin server holds it).
     """
     directory = store_path.resolve()
-    data = directory / "oxigraph"
     if writable:
-        data.mkdir(parents=True, exist_ok=True)
-        store = Store(str(data))
-    else:
-        require_store(store_path)
-        store = Store.read_only(str(data))
-    return OpenStore(directory, store, writable, read_build_info(directory))
+        (directory / "oxigraph").mkdir(parents=True, exist_ok=True)
+        return OpenStore(directory, Store(str(directory / "oxigraph")), True,
+                         read_build_info(directory))
+    require_store(store_path)
+    return open_build(directory)
+
+
+def open_build(directory: Path) -> OpenStore:
+    """Open one build directory read-only (OSError when pyoxigraph cannot)."""
+    store = Store.read_only(str(directory / "oxigraph"))
+    return OpenStore(directory, store, False, read_build_info(directory))
 
 
 def require_store(store_path: Path) -> None:
@@ -77,6 +89,48 @@ def read_build_info(directory: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+class StoreLink:
+    """A read-only server's store link, and the target it last opened."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.target = link_target(path)
+        self._lock = threading.Lock()
+
+    def follow(self, extensions: dict) -> None:
+        """When the link has moved, open its new target as ``extensions["passerelle"]``.
+
+        A target that cannot be opened is logged and skipped: the server keeps answering
+        from the build it has until the link moves again.
+        """
+        target = link_target(self.path)
+        if target == self.target or target is None:
+            return
+        with self._lock:
+            if target == self.target:
+                return  # another thread has just opened it
+            directory = (self.path.parent / target).resolve()
+            try:
+                extensions["passerelle"] = open_build(directory)
+            except OSError as exc:
+                log.warning("store link %s moved to %s, which cannot be opened (%s); "
+                            "still serving %s", self.path, directory, exc,
+                            extensions["passerelle"].directory)
+            self.target = target
+
+
+def link_target(path: Path) -> str | None:
+    """What the store link points to (None when the store path is not a link)."""
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
+
+
 def current_store() -> OpenStore:
-    """The store of the app handling the current request (opened once by create_app)."""
-    return current_app.extensions["passerelle"]
+    """The store of the app handling the current request: the newest published build."""
+    extensions = current_app.extensions
+    link = extensions.get("passerelle-link")
+    if link is not None:
+        link.follow(extensions)
+    return extensions["passerelle"]

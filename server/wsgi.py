@@ -2,11 +2,20 @@
 
 Two modes, chosen by the environment the server starts in:
 
-- read-only (the public service): several processes, each opening the store read-only.
-  Workers are synchronous, so ``REQUEST_TIMEOUT`` bounds every request: a worker still
-  busy with a query after it is killed and replaced (pyoxigraph cannot cancel a query).
+- read-only (the public service): several processes, each opening the store read-only,
+  each with ``threads`` threads. Queries run in query processes (`server.executor`, one per
+  thread) that are killed when their time budget runs out, so a thread waiting on a
+  runaway query holds nothing but itself, and the other threads keep answering.
 - admin (``PASSERELLE_ADMIN_TOKEN`` set): the store is opened read-write, which RocksDB
   allows one process to do, so one process serves with threads.
+
+A worker takes a connection only when one of its threads is free to serve it (gunicorn's
+``worker_connections`` = ``threads``, so no keep-alive): otherwise a request could wait
+behind runaway queries in a busy worker while another worker idles. Waiting requests stay
+in the listening socket's queue, which every worker takes from.
+
+``REQUEST_TIMEOUT`` is gunicorn's heartbeat: a worker process whose main loop is stuck
+that long is killed and replaced (a last resort; queries are stopped long before).
 """
 
 from __future__ import annotations
@@ -21,8 +30,13 @@ from server.store import require_store
 
 REQUEST_TIMEOUT = 60  # seconds
 ADMIN_THREADS = 4
+THREADS = 8  # per read-only worker process: each may wait on one query process
 # gunicorn's largest request line: a GET query of up to about 8 KB; longer ones are POSTed.
 REQUEST_LINE_LIMIT = 8190
+# gunicorn's default access log line without its user field (%(u)s), which gunicorn decodes
+# from an "Authorization: Basic" header: a client sending the admin token that way must not
+# get it written to the log. With the time each request took, in milliseconds.
+ACCESS_LOG_FORMAT = '%(h)s - - %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 
 
 class _Gunicorn(BaseApplication):
@@ -47,7 +61,7 @@ def default_workers() -> int:
 
 
 def serve(store: Path, host: str = "127.0.0.1", port: int = 8000,
-          workers: int | None = None) -> None:
+          workers: int | None = None, threads: int = THREADS) -> None:
     """Serve the store over HTTP until interrupted.
 
     Raises ValueError for a bad admin token or worker count, OSError (FileNotFoundError)
@@ -56,16 +70,21 @@ def serve(store: Path, host: str = "127.0.0.1", port: int = 8000,
     token = settings_from_environment(os.environ).get("ADMIN_TOKEN")
     check_admin_token(token)
     options = {"bind": f"{host}:{port}", "limit_request_line": REQUEST_LINE_LIMIT,
-               "accesslog": "-", "preload_app": False}
+               "accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT,
+               "preload_app": False, "worker_class": "gthread",
+               "timeout": REQUEST_TIMEOUT}
     if token is not None:
         if workers not in (None, 1):
             raise ValueError("an admin server (PASSERELLE_ADMIN_TOKEN set) runs one process: "
                              "it holds the store open for writing")
-        options |= {"workers": 1, "worker_class": "gthread", "threads": ADMIN_THREADS}
+        threads = ADMIN_THREADS
+        options |= {"workers": 1, "threads": threads}
     else:
         if workers is not None and workers < 1:
             raise ValueError(f"workers must be at least 1, not {workers}")
+        if threads < 1:
+            raise ValueError(f"threads must be at least 1, not {threads}")
         require_store(store)  # fails here, with its reason, rather than in every worker
-        options |= {"workers": workers or default_workers(), "worker_class": "sync",
-                    "timeout": REQUEST_TIMEOUT}
-    _Gunicorn({"STORE": store}, options).run()
+        options |= {"workers": workers or default_workers(), "threads": threads,
+                    "worker_connections": threads, "keepalive": 0}
+    _Gunicorn({"STORE": store, "QUERY_PROCESSES": threads}, options).run()

@@ -45,9 +45,13 @@ class BulletParts:
 def parse_partner_list(path: Path, source_id: str) -> ParsedDocument:
     """Read a markdown partner list into PartnerRows, accounting for every line."""
     document, good = open_document(path, source_id)
+    # The undecodable lines, already reported: the only lines accounted for so far.
+    unreadable = [Origin(source_id, o.line, o.text) for o in document.lines]
     reader = _ListReader(document)
     index = 0
     while index < len(good):
+        while unreadable and unreadable[0].line < good[index].line:
+            reader.pass_unreadable(unreadable.pop(0))
         index += reader.read(good, index)
     reader.close_country()
     document.lines.sort(key=lambda outcome: outcome.line)
@@ -130,7 +134,8 @@ class _ListReader:
     skipped_section: str | None = None  # skip reason of a section with no partner data
     country: str | None = None
     heading: Origin | None = None  # the current country heading
-    parents: list[tuple[int, int]] = field(default_factory=list)  # (indent, line) of bullets
+    # (indent, line, readable) of the enclosing bullets
+    parents: list[tuple[int, int, bool]] = field(default_factory=list)
     notes: list[Origin] = field(default_factory=list)  # suspension notes of this heading
     suspended_rows: list[int] = field(default_factory=list)
 
@@ -157,6 +162,20 @@ class _ListReader:
             return 1
         self.read_paragraph(origin)
         return 1
+
+    def pass_unreadable(self, origin: Origin) -> None:
+        """An undecodable line (reported already) may have been a heading or a bullet: the
+        lines below it must not be filed under the heading or the bullet above it."""
+        bullet = BULLET.match(origin.text)
+        if SECTION_HEADING.match(origin.text) or COUNTRY_HEADING.match(origin.text):
+            self.close_country()
+            self.skipped_section = None
+            self.heading = origin  # rows below: country unknown, said in their line's report
+        elif bullet:
+            indent = len(bullet.group(1))
+            while self.parents and self.parents[-1][0] >= indent:
+                self.parents.pop()
+            self.parents.append((indent, origin.line, False))
 
     def open_section(self, origin: Origin, title: str) -> None:
         self.close_country()
@@ -224,11 +243,11 @@ class _ListReader:
             return
         while self.parents and self.parents[-1][0] >= indent:
             self.parents.pop()
-        parent_line = self.parents[-1][1] if self.parents else None
-        self.parents.append((indent, origin.line))
-        row = self.make_row(origin, body, parent_line)
+        _, parent_line, readable = self.parents[-1] if self.parents else (0, None, True)
+        self.parents.append((indent, origin.line, True))
+        row = self.make_row(origin, body, parent_line if readable else None)
         self.document.rows.append(row)
-        self.account_row(origin, row)
+        self.account_row(origin, row, None if readable else parent_line)
 
     def make_row(self, origin: Origin, body: str, parent_line: int | None) -> PartnerRow:
         parts = split_bullet(body)
@@ -251,13 +270,18 @@ class _ListReader:
             agreement_text=parts.agreement_text,
         )
 
-    def account_row(self, origin: Origin, row: PartnerRow) -> None:
+    def account_row(self, origin: Origin, row: PartnerRow,
+                    unreadable_parent: int | None = None) -> None:
         detail = (
             f"partner row: {row.name}; types {', '.join(row.types) or 'none'}; "
             f"networks {', '.join(row.networks) or 'none'}; status {row.status}"
         )
         unknown = parse_agreement_text(row.agreement_text).unknown
-        if unknown:
+        if unreadable_parent is not None:
+            self.document.account(origin, "warning", f"the bullet above it (line "
+                                  f"{unreadable_parent}) is not valid UTF-8: read as a "
+                                  f"partner of its own; {detail}")
+        elif unknown:
             terms = ", ".join(repr(term) for term in unknown)
             self.document.account(origin, "error", f"unknown agreement term {terms}; {detail}")
         elif self.heading is None:

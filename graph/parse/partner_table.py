@@ -3,7 +3,9 @@
 The header row is found by its column names, not by its position, so leading blank lines
 and a different column order do not matter. Agreement cells join terms with "/" or "&"
 ("Bilateral/GE3/Erasmus+"); "in process" is a status, and a row whose cell names no type
-gets the type "type-not-stated".
+gets the type "type-not-stated". A row with the same cells as an earlier one is read, and
+reported as a warning naming the line it repeats: a copy error, or a second agreement the
+table cannot tell apart from the first; a human decides.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ def parse_partner_table(path: Path, source_id: str) -> ParsedDocument:
     """Read a TSV partner table into PartnerRows, accounting for every line."""
     document, good = open_document(path, source_id)
     header_index, columns = _find_header(good, path)
+    first_seen: dict[tuple[str, ...], int] = {}  # a data line's cells -> its first line
     for position, origin in enumerate(good):
         if not origin.text.strip():
             document.account(origin, "skipped", "blank")
@@ -33,7 +36,9 @@ def parse_partner_table(path: Path, source_id: str) -> ParsedDocument:
         elif position == header_index:
             document.account(origin, "skipped", "table header")
         else:
-            _read_row(document, origin, columns)
+            cells = tuple(cell.strip() for cell in origin.text.split("\t"))
+            _read_row(document, origin, columns, first_seen.get(cells))
+            first_seen.setdefault(cells, origin.line)
     document.lines.sort(key=lambda outcome: outcome.line)
     return document
 
@@ -48,8 +53,12 @@ def _find_header(lines: list[Origin], path: Path) -> tuple[int, dict[str, int]]:
     raise BuildError(f"no header line with the columns {expected}", path)
 
 
-def _read_row(document: ParsedDocument, origin: Origin, columns: dict[str, int]) -> None:
-    """One data line -> one PartnerRow, or an error line that names the faulty value."""
+def _read_row(document: ParsedDocument, origin: Origin, columns: dict[str, int],
+              repeats: int | None = None) -> None:
+    """One data line -> one PartnerRow, or an error line that names the faulty value.
+
+    ``repeats``: the earlier line with the very same cells, if any.
+    """
     cells = [cell.strip() for cell in origin.text.split("\t")]
     if len(cells) != len(columns):
         found = f"expected {len(columns)} tab-separated cells, found {len(cells)}"
@@ -82,5 +91,8 @@ def _read_row(document: ParsedDocument, origin: Origin, columns: dict[str, int])
         problems.insert(0, f"unknown country {country_cell!r}")
     if problems:
         document.account(origin, "error", "; ".join([*problems, detail]))
+    elif repeats is not None:
+        document.account(origin, "warning", f"duplicate row: the same cells as line {repeats}; "
+                                            f"{detail}")
     else:
         document.account(origin, "mapped", detail)
