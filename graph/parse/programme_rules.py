@@ -226,6 +226,8 @@ def _split_sections(document: ParsedDocument, page: list[list[Origin]]) -> list[
             account_block(document, block, _spanning(link, block))
         elif route:
             sections.append(Section(block[0], route, awards_degree))
+            if block[1:]:  # lines glued under the heading are the route's first content
+                sections[-1].blocks.append(block[1:])
         else:
             sections[-1].blocks.append(block)
     return sections
