@@ -60,10 +60,16 @@ GROUP BY ?school ?label
 ORDER BY DESC(?partners)
 """
 
+# Asserted facts, and what OWL-RL inferred in our own vocabulary (listed by, has faculty...):
+# the inferred copies under external super-properties (schema:alternateName for an acronym,
+# skos:note for identifiersFrom, org:unitOf...) would only repeat the page. The RDF has them.
 FACTS = SPARQL_PREFIXES + """
 SELECT ?entity ?property (SAMPLE(?pl) AS ?propertyLabel) ?value (SAMPLE(?vl) AS ?valueLabel)
 WHERE {
   ?entity ?property ?value .
+  FILTER(STRSTARTS(STR(?property), STR(pas:))
+         || EXISTS { GRAPH ?g { ?entity ?property ?value }
+                     FILTER(?g != <https://w3id.org/passerelle/graph/inferred>) })
   OPTIONAL { ?property rdfs:label ?pl FILTER(LANG(?pl) IN ("en", "")) }
   OPTIONAL { ?value rdfs:label|skos:prefLabel ?vl FILTER(LANG(?vl) IN ("en", "")) }
 }

@@ -182,3 +182,13 @@ def test_no_inline_script_style_or_handler_on_any_page(client):
 def test_a_browser_asking_sparql_without_a_query_gets_the_query_page(client):
     page = client.get("/sparql", headers=BROWSER)
     assert page.status_code == 200 and 'id="plain-query-form"' in page.text
+
+
+def test_entity_page_shows_asserted_facts_not_inferred_copies(client):
+    # TUM (registry): its acronym "TUM" is asserted as pas:acronym; OWL-RL also infers it as
+    # schema:alternateName (pas:acronym is a sub-property). The page shows it once; the
+    # inferred "listed by" links, in our own vocabulary, stay.
+    page = client.get("/id/institution/tum", headers={"Accept": "text/html"}).get_data(True)
+    assert "https://schema.org/alternateName" not in page
+    assert "alternateName" not in page
+    assert "listed by" in page
