@@ -1,12 +1,20 @@
 """The build: seeds -> parse -> resolve -> RDF -> reason -> validate -> store.
 
-`assemble(seeds_dir)` does everything but touch a store and returns the quads and the
-report, so tests and benchmarks can call it; `build(seeds_dir, store_path)` also loads a
-fresh store and swaps it in only when every stage passed.
+`assemble(seeds_dir)` does everything but touch the published store: it returns a working
+store (in memory) holding every quad the build would load, with the report, so tests and
+benchmarks can call it; `build(seeds_dir, store_path)` also writes a fresh on-disk store and
+swaps it in only when every stage passed.
+
+Reasoning and validation run inside the working store (graph/materialise.py, graph/shacl.py),
+as SPARQL, so that the build scales to thousands of schools; owlrl and pyshacl stay as the
+references that tests compare them with (graph/reason.py, graph/validate.py). The quads of
+each document go into the working store as they are made, so that no stage holds them all
+as Python objects.
 """
 
 from __future__ import annotations
 
+import resource
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,10 +23,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import rdflib
-from pyoxigraph import Quad
+from pyoxigraph import Quad, Store
 from rdflib.compare import to_canonical_graph
 
-from graph import rdf, reason, store, validate
+from graph import materialise, rdf, remote, store, validate
 from graph.errors import BuildError
 from graph.manifest import Source, load_manifest
 from graph.parse import PARSERS
@@ -30,60 +38,64 @@ from graph.resolve import Resolution, resolve_rows
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "passerelle.ttl"
 SHAPES = ROOT / "ontology" / "shapes.ttl"
+INFERRED = "inferred"
 
 
 @dataclass
 class Dataset:
-    """Everything a build would load, with its report and the time each stage took."""
+    """Everything a build would load (in ``store``), its report, and each stage's time."""
 
-    quads: list[Quad]
+    store: Store
     report: BuildReport
     sources: list[Source]
     timings: dict[str, float] = field(default_factory=dict)
+    peak_mib: dict[str, int] = field(default_factory=dict)  # peak memory after each stage
+
+    @property
+    def quads(self) -> list[Quad]:
+        return list(self.store)
 
     def graph_sizes(self) -> dict[str, int]:
-        sizes: dict[str, int] = {}
-        for quad in self.quads:
-            sizes[quad.graph_name.value] = sizes.get(quad.graph_name.value, 0) + 1
-        return dict(sorted(sizes.items()))
+        rows = self.store.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        return dict(sorted((row[0].value, int(row[1].value)) for row in rows))
 
 
 @dataclass
 class BuildResult:
-    store: Path
-    build_dir: Path
+    store: Path | str  # a URL for a remote store
+    build_dir: Path | str  # the build id in a remote store
     triples: int
     dataset: Dataset
 
 
 @contextmanager
-def _timed(timings: dict[str, float], stage: str):
+def _timed(timings: dict[str, float], stage: str, peaks: dict[str, int] | None = None):
+    """Add the stage's wall time to ``timings``; in ``peaks``, the process's peak memory so
+    far (MiB) once the stage is done: the stage after which it jumps is the one that needed it."""
     start = time.perf_counter()
     yield
-    timings[stage] = round(time.perf_counter() - start, 3)
+    timings[stage] = round(timings.get(stage, 0) + time.perf_counter() - start, 3)
+    if peaks is not None:  # Linux counts ru_maxrss in KiB
+        peaks[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def assemble(seeds_dir: Path, ontology: Path = ONTOLOGY, shapes: Path = SHAPES) -> Dataset:
     """Parse, resolve, convert, reason and validate; raise BuildError if anything fails."""
-    timings: dict[str, float] = {}
     sources = load_manifest(seeds_dir, set(PARSERS))
     registry = load_registry(seeds_dir)
     _check_publishers(sources, registry, seeds_dir)
-    with _timed(timings, "parse"):
-        parsed = {s.id: PARSERS[s.parser](s.path, s.id) for s in sources}
-    with _timed(timings, "resolve"):
-        resolved = {s.id: resolve_rows(parsed[s.id].rows, s.school, registry) for s in sources}
-    with _timed(timings, "rdf"):
-        quads = _to_rdf(sources, parsed, resolved, registry)
+    working = Store()  # in memory: the rules and checks below write and read it many times
+    dataset = Dataset(working, BuildReport(), sources)
+    dataset.report = _convert(sources, registry, dataset)
+    with _timed(dataset.timings, "rdf", dataset.peak_mib):
         ontology_graph = _read_turtle(ontology)
-        ontology_quads = _canonical_quads(ontology_graph, "ontology")
-    with _timed(timings, "reason"):
-        inferred = reason.infer(quads, ontology_graph, "inferred")
-    with _timed(timings, "validate"):
-        data = reason.to_rdflib(quads + inferred, rdflib.Graph()) + ontology_graph
-        validate.check(data, _read_turtle(shapes))
-    report = _report(sources, parsed, resolved, registry)
-    return Dataset(quads + inferred + ontology_quads, report, sources, timings)
+        working.bulk_extend(_canonical_quads(ontology_graph, "ontology"))
+    with _timed(dataset.timings, "reason", dataset.peak_mib):
+        rules = materialise.rules_from(ontology_graph)
+        materialise.materialise(working, rules, rdf.graph_iri(INFERRED))
+    with _timed(dataset.timings, "validate", dataset.peak_mib):
+        validate.check(working, _read_turtle(shapes))
+    return dataset
 
 
 def build(seeds_dir: Path, store_path: Path) -> BuildResult:
@@ -92,15 +104,44 @@ def build(seeds_dir: Path, store_path: Path) -> BuildResult:
         dataset = assemble(seeds_dir)
         build_dir = store.new_build_dir(store_path)
         try:
-            with _timed(dataset.timings, "load"):
-                triples = store.write_store(build_dir, dataset.quads)
-            store.write_json(build_dir / "build.json", _metadata(dataset, build_dir, triples))
+            with _timed(dataset.timings, "load", dataset.peak_mib):
+                triples = store.write_store(build_dir, dataset.store)
+            store.write_json(build_dir / "build.json", _metadata(dataset, build_dir.name, triples))
             store.write_json(build_dir / "report.json", dataset.report.to_dict())
             store.publish(store_path, build_dir)
+        except OSError as exc:  # disk full, permissions: the published store is untouched
+            store.discard(build_dir)
+            raise BuildError(f"cannot write the new store: {exc}", build_dir) from exc
         except BaseException:
             store.discard(build_dir)
             raise
     return BuildResult(store_path, build_dir, triples, dataset)
+
+
+def build_remote(seeds_dir: Path, endpoint: remote.Endpoint) -> BuildResult:
+    """Assemble the dataset and publish it in a remote SPARQL 1.1 store (graph/remote.py):
+    loaded under staging graph names, then switched in with one update request."""
+    dataset = assemble(seeds_dir)
+    with _timed(dataset.timings, "load"):
+        staging = remote.stage(endpoint, dataset.store)
+    remote.publish(endpoint, staging, _metadata(dataset, staging.build_id, staging.triples))
+    return BuildResult(endpoint.query_url, staging.build_id, staging.triples, dataset)
+
+
+def _convert(sources: list[Source], registry: Registry, dataset: Dataset) -> BuildReport:
+    """Parse and resolve every document, put its quads in the working store, report on it.
+
+    The parsed documents and resolutions are dropped on return: only the report stays.
+    """
+    timings, peaks = dataset.timings, dataset.peak_mib
+    with _timed(timings, "parse", peaks):
+        parsed = {s.id: PARSERS[s.parser](s.path, s.id) for s in sources}
+    with _timed(timings, "resolve", peaks):
+        resolved = {s.id: resolve_rows(parsed[s.id].rows, s.school, registry) for s in sources}
+    with _timed(timings, "rdf", peaks):
+        _to_rdf(sources, parsed, resolved, registry, dataset.store)
+    with _timed(timings, "report", peaks):
+        return _report(sources, parsed, resolved, registry)
 
 
 def _check_publishers(sources: list[Source], registry: Registry, seeds_dir: Path) -> None:
@@ -110,17 +151,19 @@ def _check_publishers(sources: list[Source], registry: Registry, seeds_dir: Path
                              "which is not in the registry", seeds_dir / "sources.toml")
 
 
-def _to_rdf(sources, parsed, resolved, registry: Registry) -> list[Quad]:
+def _to_rdf(sources, parsed, resolved, registry: Registry, working: Store) -> None:
+    """Each document's quads into the working store, one document at a time."""
     registered = list(registry.entities.values())
     for resolution in resolved.values():
         registry.entities.update(resolution.new_entities)
     new_countries = {e.country for r in resolved.values() for e in r.new_entities.values()}
-    quads = rdf.registry_quads(registry, registered, new_countries, "registry")
+    working.bulk_extend(rdf.registry_quads(registry, registered, new_countries, "registry"))
     for source in sources:
         resolution = resolved[source.id]
-        quads += rdf.source_quads(source, parsed[source.id], resolution.agreements, registry)
-        quads += rdf.entity_quads(list(resolution.new_entities.values()), registry, source.id)
-    return quads
+        working.bulk_extend(rdf.source_quads(source, parsed[source.id], resolution.agreements,
+                                             registry))
+        working.bulk_extend(rdf.entity_quads(list(resolution.new_entities.values()), registry,
+                                             source.id))
 
 
 def _read_turtle(path: Path) -> rdflib.Graph:
@@ -153,14 +196,14 @@ def _report(sources, parsed: dict[str, ParsedDocument], resolved: dict[str, Reso
     return report
 
 
-def _metadata(dataset: Dataset, build_dir: Path, triples: int) -> dict:
+def _metadata(dataset: Dataset, build_id: str, triples: int) -> dict:
     try:
         package_version = version("passerelle")
     except PackageNotFoundError:
         package_version = "unknown"
     return {
         "version": package_version,
-        "build_id": build_dir.name,
+        "build_id": build_id,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "triples": triples,
         "graphs": dataset.graph_sizes(),

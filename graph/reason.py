@@ -1,9 +1,13 @@
-"""Reason: close the graph under the ontology with OWL-RL and keep what it says about instances.
+"""Reason with owlrl: the reference closure that graph/materialise.py must equal.
 
-owlrl works on rdflib graphs; the build's quads cross over as N-Triples text, which is
-exact for every term the build makes (no blank nodes in instance data). The inferred
-triples kept are those about our instances (subjects under the id/ base), minus the
-trivial ones every OWL-RL closure adds (x owl:sameAs x, x a owl:Thing).
+The build reasons inside the store (graph/materialise.py), which scales; this module closes
+an rdflib graph with owlrl, which is exact by construction and slow (seconds for the seeds,
+hours past a few thousand agreements). tests/test_materialise.py compares the two.
+
+owlrl works on rdflib graphs; the quads cross over as N-Triples text, which is exact for
+every term the build makes (no blank nodes in instance data). The inferred triples kept are
+those about our instances (subjects under the id/ base), minus the trivial ones every OWL-RL
+closure adds (x owl:sameAs x, x a owl:Thing).
 
 Identity links (owl:sameAs to Wikidata) stay in the data but are not reasoned over: OWL-RL
 would copy every fact about an institution onto its Wikidata IRI and back (an agreement would

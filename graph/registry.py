@@ -17,6 +17,7 @@ from graph.normalise import name_key, normalise_name
 
 INSTITUTION = "institution"
 FACULTY = "faculty"
+INDEXES = ("alias", "key", "acronym", "domain")
 
 
 @dataclass(frozen=True)
@@ -60,19 +61,39 @@ class Registry:
     by_key: dict[str, list[str]] = field(default_factory=dict)
     by_acronym: dict[str, list[str]] = field(default_factory=dict)
     by_domain: dict[str, list[str]] = field(default_factory=dict)
+    # The same four indexes restricted to the faculties of one institution, keyed by
+    # (index, institution, key): a nested bullet's name ("Faculty of Engineering", which
+    # thousands of faculties share at scale) is looked up among its parent's faculties
+    # without going through everyone else's.
+    units: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        indexes = (defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list))
-        alias, key, acronym, domain = indexes
+        indexes = {name: defaultdict(list) for name in INDEXES}
+        units = defaultdict(list)
         for entity in self.entities.values():
-            for name in {entity.label, *entity.aliases}:
-                _add(alias, normalise_name(name), entity.id)
-                _add(key, name_key(name), entity.id)
-            for short in entity.acronyms:
-                _add(acronym, normalise_name(short), entity.id)
-            for host in entity.domains:
-                _add(domain, host.lower(), entity.id)
-        self.by_alias, self.by_key, self.by_acronym, self.by_domain = map(dict, indexes)
+            keys = {"alias": {normalise_name(n) for n in {entity.label, *entity.aliases}},
+                    "key": {name_key(n) for n in {entity.label, *entity.aliases}},
+                    "acronym": {normalise_name(short) for short in entity.acronyms},
+                    "domain": {host.lower() for host in entity.domains}}
+            for name, values in keys.items():  # sets: each entity comes once under a key
+                for value in sorted(values - {""}):
+                    indexes[name][value].append(entity.id)
+                    if entity.kind == FACULTY:
+                        units[name, entity.parent, value].append(entity.id)
+        self.by_alias, self.by_key, self.by_acronym, self.by_domain = (
+            dict(indexes[name]) for name in INDEXES)
+        self.units = dict(units)
+
+    def lookup(self, index: str, keys: list[str], within: str | None = None) -> list[str]:
+        """The ids under any of the keys in one index ("alias", "key", "acronym",
+        "domain"), in index order; only the faculties of ``within`` when it is given."""
+        if within is not None:
+            found = (self.units.get((index, within, key), ()) for key in keys)
+        else:
+            table = {"alias": self.by_alias, "key": self.by_key, "acronym": self.by_acronym,
+                     "domain": self.by_domain}[index]
+            found = (table.get(key, ()) for key in keys)
+        return list(dict.fromkeys(i for ids in found for i in ids))
 
     def institution_of(self, entity_id: str) -> Entity:
         entity = self.entities[entity_id]
@@ -83,11 +104,6 @@ class Registry:
 
     def faculties_of(self, institution_id: str) -> list[Entity]:
         return [e for e in self.entities.values() if e.parent == institution_id]
-
-
-def _add(index: dict[str, list[str]], key: str, entity_id: str) -> None:
-    if key and entity_id not in index[key]:
-        index[key].append(entity_id)
 
 
 def load_registry(seeds_dir: Path) -> Registry:

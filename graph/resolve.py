@@ -18,7 +18,7 @@ import pycountry
 
 from graph.normalise import name_key, normalise_name
 from graph.records import Origin, PartnerRow
-from graph.registry import FACULTY, INSTITUTION, Entity, Registry
+from graph.registry import INSTITUTION, Entity, Registry
 
 # Country-code top-level domains that are sold worldwide and say nothing about a country.
 GENERIC_CCTLDS = {"io", "ai", "me", "tv", "cc", "fm", "ly", "co"}
@@ -136,17 +136,19 @@ def _describe(match: Match, registry: Registry) -> str:
 
 def resolve_name(row: PartnerRow, registry: Registry, within: str | None = None) -> Match:
     """Resolve one row's name; ``within`` is the institution of an enclosing bullet."""
-    host = _host(row.url)
-    lookups = (
-        ("alias", [registry.by_alias.get(normalise_name(n), []) for n in _spellings(row)]),
-        ("domain", [_by_domain(host, registry)]),
-        ("words", [registry.by_key.get(name_key(n), []) for n in _spellings(row)]),
-        ("acronym", [registry.by_acronym.get(normalise_name(row.acronym or row.name), [])]),
+    lookups = (  # method, registry index, keys
+        ("alias", "alias", [normalise_name(n) for n in _spellings(row)]),
+        ("domain", "domain", _registered_domain(_host(row.url), registry)),
+        ("words", "key", [name_key(n) for n in _spellings(row)]),
+        ("acronym", "acronym", [normalise_name(row.acronym or row.name)]),
     )
     rejected: list[str] = []
-    for method, found in lookups:
-        candidates = list(dict.fromkeys(i for ids in found for i in ids))
-        match = _choose(candidates, row, registry, within, rejected)
+    for method, index, keys in lookups:
+        # Units of the enclosing bullet's institution first, through the registry's
+        # per-institution index: a name that thousands of faculties share costs no more.
+        units = registry.lookup(index, keys, within) if within else []
+        match = (within, tuple(units)) if units else \
+            _choose(registry.lookup(index, keys), row, registry, rejected)
         if match:
             return Match(match[0], match[1], method, tuple(_link_warnings(row, match, registry)))
     warnings = [f"no registry entry matches {row.name!r}: new entity, check it"]
@@ -162,13 +164,9 @@ def _spellings(row: PartnerRow) -> list[str]:
     return names
 
 
-def _choose(candidates, row, registry, within, rejected) -> tuple[str, tuple[str, ...]] | None:
+def _choose(candidates, row, registry, rejected) -> tuple[str, tuple[str, ...]] | None:
     """Pick an institution (and faculties) among candidates, or None if none fits safely."""
     entities = [registry.entities[i] for i in candidates]
-    if within:
-        units = [e for e in entities if e.kind == FACULTY and e.parent == within]
-        if units:
-            return within, tuple(e.id for e in units)
     fitting = []
     for entity in entities:
         if row.country and registry.country_of(entity.id) != row.country:
@@ -191,15 +189,13 @@ def _host(url: str | None) -> str | None:
     return host.lower() if host else None
 
 
-def _by_domain(host: str | None, registry: Registry) -> list[str]:
+def _registered_domain(host: str | None, registry: Registry) -> list[str]:
+    """The longest suffix of the host that the registry knows (cit.tum.de before tum.de)."""
     if not host:
         return []
     labels = host.split(".")
     suffixes = [".".join(labels[i:]) for i in range(len(labels) - 1)]
-    for suffix in suffixes:  # the longest registered suffix wins: cit.tum.de before tum.de
-        if suffix in registry.by_domain:
-            return registry.by_domain[suffix]
-    return []
+    return next(([suffix] for suffix in suffixes if suffix in registry.by_domain), [])
 
 
 def _link_warnings(row: PartnerRow, match, registry: Registry) -> list[str]:

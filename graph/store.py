@@ -9,6 +9,7 @@ new one, never a half-built one. The previous build is kept for rollback; older 
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ from pyoxigraph import Quad, RdfFormat, Store
 from graph.errors import BuildError
 
 KEEP_BUILDS = 2
+LOAD_CHUNK = 200_000  # quads per bulk load
 
 
 def builds_dir(store_link: Path) -> Path:
@@ -54,9 +56,16 @@ def new_build_dir(store_link: Path) -> Path:
 
 
 def write_store(build_dir: Path, quads: Iterable[Quad]) -> int:
-    """Write the quads into build_dir/oxigraph; returns the number of quads stored."""
+    """Write the quads into build_dir/oxigraph; returns the number of quads stored.
+
+    In chunks: pyoxigraph's bulk loader sorts everything it is given in memory at once
+    (1.6 GB more for the 4.6 million quads of the 1000x benchmark), a chunk at a time it
+    needs a chunk's worth, for the same speed.
+    """
     store = Store(str(build_dir / "oxigraph"))
-    store.bulk_extend(quads)
+    remaining = iter(quads)
+    while chunk := list(itertools.islice(remaining, LOAD_CHUNK)):
+        store.bulk_extend(chunk)
     store.flush()
     count = len(store)
     del store  # closes the store, releasing its lock before readers open it
