@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STORE ?= var/store
 
-.PHONY: run test build lint clean setup load-test
+.PHONY: run test build lint clean setup load-test virtuoso-check
 
 $(BIN)/passerelle: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: setup
 # figures in var/load-report.json.
 load-test: setup
 	PASSERELLE_LOAD_TESTS=1 $(BIN)/pytest -q -s tests/load
+
+# Remote-store tests against a throw-away Virtuoso (installs virtuoso-opensource if missing)
+virtuoso-check: $(BIN)/passerelle
+	scripts/virtuoso-check.sh
 
 lint: $(BIN)/passerelle
 	$(BIN)/ruff check .

@@ -16,28 +16,80 @@ def main() -> None:
     """Passerelle: the partnership graph of French engineering schools."""
 
 
+def remote_store_options(command):
+    """The options that go with a --store URL (a remote SPARQL 1.1 store; see graph/remote.py).
+
+    Each defaults to its environment variable; the password is read only from
+    PASSERELLE_STORE_PASSWORD, never from the command line (which other users can see).
+    """
+    options = [
+        click.option("--update-url", help="With --store URL: its SPARQL Update endpoint "
+                     "(default: the URL itself) [env PASSERELLE_STORE_UPDATE_URL]."),
+        click.option("--gsp-url", help="With --store URL: a Graph Store Protocol endpoint to "
+                     "load through, instead of INSERT DATA [env PASSERELLE_STORE_GSP_URL]."),
+        click.option("--store-user", help="With --store URL: the user to authenticate as "
+                     "[env PASSERELLE_STORE_USER; password: PASSERELLE_STORE_PASSWORD]."),
+        click.option("--store-auth", type=click.Choice(["basic", "digest"]),
+                     help="With --store URL: HTTP authentication [env PASSERELLE_STORE_AUTH; "
+                     "default basic]."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def remote_settings(update_url: str | None = None, gsp_url: str | None = None,
+                    store_user: str | None = None, store_auth: str | None = None) -> dict:
+    """The options given with a --store URL, as graph.remote.endpoint_from takes them."""
+    given = {"update_url": update_url, "gsp_url": gsp_url, "user": store_user,
+             "auth": store_auth}
+    return {key: value for key, value in given.items() if value is not None}
+
+
+def remote_endpoint(store: str, **options: str | None):
+    """The remote store a --store URL and its options name (environment for the rest)."""
+    import os
+
+    from graph.remote import endpoint_from
+
+    try:
+        return endpoint_from(store, os.environ, **remote_settings(**options))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--store") from exc
+
+
 @main.command()
-@click.option("--store", type=click.Path(path_type=Path), default=DEFAULT_STORE, show_default=True,
-              help="Store directory to build (swapped in only when the build passed).")
+@click.option("--store", default=str(DEFAULT_STORE), show_default=True,
+              help="Store directory to build (swapped in only when the build passed), or the "
+              "URL of a SPARQL 1.1 query endpoint to load the graphs into.")
 @click.option("--seeds", type=click.Path(path_type=Path, exists=True, file_okay=False),
               default=ROOT / "seeds", show_default=True,
               help="Folder with sources.toml and the documents.")
 @click.option("--report", type=click.Path(path_type=Path), default=None,
               help="Also write the build report (JSON) here.")
-def build(store: Path, seeds: Path, report: Path | None) -> None:
+@remote_store_options
+def build(store: str, seeds: Path, report: Path | None, **remote_options: str | None) -> None:
     """Parse the seeds, resolve names, reason, validate and load the store.
 
     The new store is built beside the current one and swapped in only when every stage
-    passed; on failure the current store keeps serving and the reason is printed.
+    passed; on failure the current store keeps serving and the reason is printed. A remote
+    store gets the graphs under staging names first, then all of them switched in by one
+    update request.
     """
     from graph.build import build as run_build
+    from graph.build import build_remote
     from graph.errors import BuildError
+    from graph.remote import is_url
     from graph.report import summary_text
     from graph.store import write_json
 
     try:
-        result = run_build(seeds, store)
-    except BuildError as exc:
+        if is_url(store):
+            result = build_remote(seeds, remote_endpoint(store, **remote_options))
+        else:
+            result = run_build(seeds, Path(store))
+    except (BuildError, OSError, SyntaxError) as exc:  # OSError, SyntaxError: a remote
+        # store is down, or refused a request (graph.remote.RemoteStoreError is an OSError)
         raise click.ClickException(f"build failed, the store is unchanged: {exc}") from exc
     if report:
         write_json(report, result.dataset.report.to_dict())
@@ -63,23 +115,28 @@ def validate(seeds: Path) -> None:
 
 
 @main.command()
-@click.option("--store", type=click.Path(path_type=Path), default=DEFAULT_STORE, show_default=True,
-              help="Store directory to serve.")
+@click.option("--store", default=str(DEFAULT_STORE), show_default=True,
+              help="Store directory to serve, or the URL of a SPARQL 1.1 query endpoint "
+              "that `passerelle build --store URL` loaded.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
               help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: 2 per core + 1; always 1 in admin mode).")
-def serve(store: Path, host: str, port: int, workers: int | None) -> None:
+@remote_store_options
+def serve(store: str, host: str, port: int, workers: int | None,
+          **remote_options: str | None) -> None:
     """Serve the store over HTTP (SPARQL endpoint, canned queries, pages) with gunicorn.
 
     Read-only for everyone. With PASSERELLE_ADMIN_TOKEN set, the store is opened read-write
     and POST /update takes SPARQL updates bearing that token (Authorization: Bearer ...).
     """
+    from graph.remote import is_url
     from server.wsgi import serve as run_server
 
     try:
-        run_server(store, host, port, workers)
+        run_server(store if is_url(store) else Path(store), host, port, workers,
+                   store_options=remote_settings(**remote_options))
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -90,18 +147,21 @@ def serve(store: Path, host: str, port: int, workers: int | None) -> None:
               help="A value for one of the query's parameters (repeat for several).")
 @click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]),
               default="table", show_default=True, help="How to print the rows.")
-@click.option("--store", type=click.Path(path_type=Path), default=DEFAULT_STORE, show_default=True,
-              help="Store directory to query.")
+@click.option("--store", default=str(DEFAULT_STORE), show_default=True,
+              help="Store directory to query, or the URL of a SPARQL 1.1 query endpoint.")
 @click.option("--queries", type=click.Path(path_type=Path, exists=True, file_okay=False),
               default=ROOT / "queries", show_default=True, help="Folder of the canned queries.")
 @click.option("--row-cap", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="Print at most this many rows.")
-def query(name: str, params: tuple[str, ...], output_format: str, store: Path, queries: Path,
-          row_cap: int) -> None:
+@remote_store_options
+def query(name: str, params: tuple[str, ...], output_format: str, store: str, queries: Path,
+          row_cap: int, **remote_options: str | None) -> None:
     """Run one canned query offline: NAME is a file of the queries folder, without .rq."""
     from pyoxigraph import QueryResultsFormat
 
+    from graph.remote import is_url
     from server import canned
+    from server.remote_store import RemoteStore
     from server.store import open_store
 
     try:
@@ -119,8 +179,10 @@ def query(name: str, params: tuple[str, ...], output_format: str, store: Path, q
                                      param_hint="--param")
         values[key] = value
     try:
-        result = canned.run(open_store(store).store, catalogue[name], values, row_cap)
-    except FileNotFoundError as exc:
+        opened = (RemoteStore.open(remote_endpoint(store, **remote_options)) if is_url(store)
+                  else open_store(Path(store)).store)
+        result = canned.run(opened, catalogue[name], values, row_cap)
+    except (OSError, SyntaxError) as exc:  # no store; a remote store down or refusing
         raise click.ClickException(str(exc)) from exc
     except canned.ParameterError as exc:
         raise click.BadParameter(str(exc), param_hint="--param") from exc

@@ -6,7 +6,9 @@ then ``config`` (tests), opens the store once and keeps it on the app
 
 Settings (environment variable -> config key):
 
-- ``PASSERELLE_STORE`` -> ``STORE``: the store path (default ``var/store``).
+- ``PASSERELLE_STORE`` -> ``STORE``: the store path (default ``var/store``), or the URL of
+  a remote SPARQL 1.1 store's query endpoint, whose other settings (``STORE_OPTIONS``, then
+  the PASSERELLE_STORE_* variables) `graph.remote` documents.
 - ``PASSERELLE_ADMIN_TOKEN`` -> ``ADMIN_TOKEN``: when set (16 characters or more), the
   store is opened read-write and ``/update`` exists, for requests bearing this token.
 - ``PASSERELLE_QUERIES_DIR`` -> ``QUERIES_DIR``: the canned queries (default ``queries/``).
@@ -27,6 +29,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from graph.remote import is_url
 from server import limits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +53,7 @@ DEFAULTS = {
 }
 
 ENVIRONMENT = {
-    "PASSERELLE_STORE": ("STORE", Path),
+    "PASSERELLE_STORE": ("STORE", lambda value: value if is_url(value) else Path(value)),
     "PASSERELLE_ADMIN_TOKEN": ("ADMIN_TOKEN", str),
     "PASSERELLE_QUERIES_DIR": ("QUERIES_DIR", Path),
     "PASSERELLE_SERVICE_ALLOWLIST": ("SERVICE_ALLOWLIST", lambda value: frozenset(value.split())),
@@ -75,7 +78,7 @@ def check_admin_token(token: str | None) -> None:
 
 def create_app(config: dict | None = None) -> Flask:
     """The Flask app over the store named by the settings (see the module docstring)."""
-    from server import cors, errors, meta, pages, queries, security, sparql
+    from server import cors, errors, meta, pages, queries, remote_store, security, sparql
     from server.executor import QueryExecutor
     from server.store import StoreLink, link_target, open_store
 
@@ -86,12 +89,15 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False  # keep {"status", "title", "detail"} in the documented order
     token = app.config["ADMIN_TOKEN"]
     check_admin_token(token)
-    store_path = Path(app.config["STORE"])
-    if not token and link_target(store_path) is not None:
-        # Read the link before opening it: if a build moves it in between, the first
-        # request opens the newer build again rather than never.
-        app.extensions["passerelle-link"] = StoreLink(store_path)
-    app.extensions["passerelle"] = open_store(store_path, writable=bool(token))
+    if is_url(app.config["STORE"]):
+        remote_store.attach(app, str(app.config["STORE"]), writable=bool(token))
+    else:
+        store_path = Path(app.config["STORE"])
+        if not token and link_target(store_path) is not None:
+            # Read the link before opening it: if a build moves it in between, the first
+            # request opens the newer build again rather than never.
+            app.extensions["passerelle-link"] = StoreLink(store_path)
+        app.extensions["passerelle"] = open_store(store_path, writable=bool(token))
     app.extensions["passerelle-executor"] = QueryExecutor(
         int(app.config["QUERY_PROCESSES"]), int(app.config["QUERY_MEMORY_LIMIT"]),
         float(app.config["DEMOTE_AFTER"]))

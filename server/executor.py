@@ -31,6 +31,7 @@ from pathlib import Path
 from flask import current_app
 
 from server.errors import ApiError
+from server.remote_store import RemoteStore, answer_job
 from server.store import current_store
 
 QUERY_PROCESS = Path(__file__).with_name("query_process.py")
@@ -182,8 +183,11 @@ def execute(job: dict, budget: float):
     every job, since a read-only view of a store shows it as it was when opened.
     """
     opened = current_store()
-    job = {**job, "store": str(opened.directory / "oxigraph"), "fresh": opened.writable}
-    reply = current_app.extensions["passerelle-executor"].run(job, budget)
+    if isinstance(opened.store, RemoteStore):  # the work is the remote store's
+        reply = answer_job(opened.store, job, budget)
+    else:
+        job = {**job, "store": str(opened.directory / "oxigraph"), "fresh": opened.writable}
+        reply = current_app.extensions["passerelle-executor"].run(job, budget)
     if reply[0] == "ok":
         return reply[1]
     _, kind, message = reply

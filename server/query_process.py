@@ -90,14 +90,20 @@ def answer(job: dict, stores: dict[str, Store]) -> tuple:
     except OSError as exc:
         return ("error", "store", str(exc))
     try:
-        result = store.query(job["query"], **job["options"])
-        if "formats" in job:
-            return serialized(result, job["formats"], job["row_cap"])
-        return ("ok", rows(result, job.get("offset", 0), job["row_cap"]))
+        return run(store, job)
     except SyntaxError as exc:
         return ("error", "syntax", str(exc))
     except (OSError, ValueError, RuntimeError) as exc:
         return ("error", "evaluation", str(exc))
+
+
+def run(store, job: dict) -> tuple:
+    """The reply to a job on an open store (a remote one too: server.remote_store);
+    errors are raised as the store raised them."""
+    result = store.query(job["query"], **job["options"])
+    if "formats" in job:
+        return serialized(result, job["formats"], job["row_cap"])
+    return ("ok", rows(result, job.get("offset", 0), job["row_cap"]))
 
 
 def _open(directory: str, stores: dict[str, Store], fresh: bool) -> Store:

@@ -26,9 +26,12 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class OpenStore:
-    """The opened store, the build directory it came from and its build metadata."""
+    """The opened store, the build directory it came from and its build metadata.
 
-    directory: Path
+    A remote store (server.remote_store) has no directory; its metadata is the build's.
+    """
+
+    directory: Path | None
     store: Store
     writable: bool
     build: dict = field(default_factory=dict)

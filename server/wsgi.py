@@ -25,7 +25,9 @@ from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
+from graph.remote import endpoint_from, is_url
 from server import check_admin_token, create_app, settings_from_environment
+from server.remote_store import RemoteStore
 from server.store import require_store
 
 REQUEST_TIMEOUT = 60  # seconds
@@ -60,12 +62,15 @@ def default_workers() -> int:
     return 2 * (os.cpu_count() or 1) + 1
 
 
-def serve(store: Path, host: str = "127.0.0.1", port: int = 8000,
-          workers: int | None = None, threads: int = THREADS) -> None:
-    """Serve the store over HTTP until interrupted.
+def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
+          workers: int | None = None, threads: int = THREADS,
+          store_options: dict | None = None) -> None:
+    """Serve the store (a directory, or a remote store's URL with ``store_options``, see
+    graph.remote) over HTTP until interrupted.
 
-    Raises ValueError for a bad admin token or worker count, OSError (FileNotFoundError)
-    when there is no store to serve read-only: checked here, before any worker starts.
+    Raises ValueError for a bad admin token, worker count or store setting, OSError
+    (FileNotFoundError) when there is no store to serve read-only: checked here, before any
+    worker starts.
     """
     token = settings_from_environment(os.environ).get("ADMIN_TOKEN")
     check_admin_token(token)
@@ -84,7 +89,12 @@ def serve(store: Path, host: str = "127.0.0.1", port: int = 8000,
             raise ValueError(f"workers must be at least 1, not {workers}")
         if threads < 1:
             raise ValueError(f"threads must be at least 1, not {threads}")
-        require_store(store)  # fails here, with its reason, rather than in every worker
+        # Fails here, with its reason, rather than in every worker.
+        if is_url(store):
+            RemoteStore.open(endpoint_from(str(store), os.environ, **(store_options or {})))
+        else:
+            require_store(Path(store))
         options |= {"workers": workers or default_workers(), "threads": threads,
                     "worker_connections": threads, "keepalive": 0}
-    _Gunicorn({"STORE": store, "QUERY_PROCESSES": threads}, options).run()
+    _Gunicorn({"STORE": store, "STORE_OPTIONS": store_options or {},
+               "QUERY_PROCESSES": threads}, options).run()
