@@ -1,0 +1,90 @@
+"""In-process latency of every canned query: pyoxigraph on the built store, no HTTP.
+
+``python -m bench.latency STORE`` runs each canned query of queries/ (through
+server.canned.run, as the server does) until it has SAMPLES timings or has used BUDGET_S,
+and prints one JSON object: for each query, the number of runs, the rows of its answer and
+the p50, p95 and p99 latencies in milliseconds. Each query runs in its own process, stopped
+after TIMEOUT_S (pyoxigraph cannot cancel a query). Queries whose parameters are required get
+the sample values below (seed facts: a school, another school, a partner); optional
+parameters are left out, which asks the broadest question. A query that calls a remote
+service (SERVICE) is not run: the benchmark stays on this machine.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pyoxigraph import Store
+
+from server import canned
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = 200
+BUDGET_S = 5.0
+TIMEOUT_S = 60
+REQUIRED_VALUES = {"school": "telecom-paris", "other": "estp", "institution": "tu-darmstadt"}
+REMOTE = re.compile(r"^\s*[^#\n]*\bSERVICE\b", re.IGNORECASE | re.MULTILINE)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile: the smallest value with ``share`` of them at or below."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(round(share * len(ordered), 9)))
+    return ordered[rank - 1]
+
+
+def sample_values(query: canned.CannedQuery) -> dict[str, str]:
+    return {p.name: REQUIRED_VALUES[p.name] for p in query.params if p.required}
+
+
+def time_query(store: Store, query: canned.CannedQuery) -> dict:
+    """Run one query until SAMPLES runs or BUDGET_S, after one warm-up run."""
+    values = sample_values(query)
+    result = canned.run(store, query, values)
+    timings: list[float] = []
+    began = time.perf_counter()
+    while len(timings) < SAMPLES and time.perf_counter() - began < BUDGET_S:
+        start = time.perf_counter()
+        canned.run(store, query, values)
+        timings.append((time.perf_counter() - start) * 1000)
+    return {"params": values, "rows": len(result.rows), "truncated": result.truncated,
+            "runs": len(timings), "p50_ms": round(statistics.median(timings), 3),
+            "p95_ms": round(percentile(timings, 0.95), 3),
+            "p99_ms": round(percentile(timings, 0.99), 3)}
+
+
+def measure(store_path: Path, queries_dir: Path = ROOT / "queries") -> dict:
+    """Every canned query's latencies, each measured in a child process with a time limit."""
+    results = {}
+    for name, query in canned.load_queries(queries_dir).items():
+        if REMOTE.search(query.sparql):
+            results[name] = {"skipped": "calls a remote SERVICE"}
+            continue
+        command = [sys.executable, "-m", "bench.latency", str(store_path), name]
+        try:
+            done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                                  timeout=TIMEOUT_S, check=True)
+            results[name] = json.loads(done.stdout)
+        except subprocess.TimeoutExpired:
+            results[name] = {"error": f"no answer within {TIMEOUT_S} s"}
+        except subprocess.CalledProcessError as exc:
+            results[name] = {"error": exc.stderr.strip().splitlines()[-1]}
+    return results
+
+
+def main(store_path: Path, name: str | None) -> dict:
+    if name is None:
+        return measure(store_path)
+    store = Store.read_only(str(store_path.resolve() / "oxigraph"))
+    return time_query(store, canned.load_queries(ROOT / "queries")[name])
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else None)))

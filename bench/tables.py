@@ -1,0 +1,196 @@
+"""The benchmark's results as markdown tables: build, queries, HTTP, and the targets.
+
+``markdown(results)`` takes what bench/run.py gathers (bench/results/latest.json) and writes
+the tables the README quotes. ``python -m bench.tables latest.json`` prints them again.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+STAGES = ("parse", "resolve", "rdf", "report", "reason", "validate", "load")
+PASSERELLE = "passerelle serve"
+CACHED = "passerelle + caching"
+OXIGRAPH = "oxigraph serve-read-only"
+CEILING = "trivial route (ceiling)"
+GIB = 1024
+
+
+def markdown(results: dict) -> str:
+    machine = results["machine"]
+    lines = [
+        "# Passerelle benchmark", "",
+        f"Run {results['started']} to {results.get('finished', '?')} with "
+        f"`{results['command']}` on {machine['cpus']} cores ({machine['cpu']}), "
+        f"{machine['ram_gib']} GiB RAM, {machine['os']}; load average "
+        f"{_load(machine['load_average_start'])} at the start, "
+        f"{_load(machine.get('load_average_end'))} at the end (the machine is shared).", "",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in machine["versions"].items()) + ".", "",
+    ]
+    scales = results["scales"]
+    lines += targets(scales) + build_table(scales) + growth_table(scales)
+    lines += query_table(scales)
+    for scale, result in scales.items():
+        if "http" in result:
+            lines += http_table(scale, result["http"])
+    return "\n".join(lines) + "\n"
+
+
+def _load(values) -> str:
+    return "/".join(f"{v:.1f}" for v in values) if values else "?"
+
+
+def build_table(scales: dict) -> list[str]:
+    lines = ["## Build", "",
+             "Seconds per stage; peak resident memory of the build process (MiB); cold start "
+             "of `passerelle serve` on the built store (seconds until it answered, median of "
+             "3).", "",
+             "| scale | schools | agreements | quads | inferred | "
+             + " | ".join(STAGES) + " | total | peak MiB | cold start |",
+             "|" + "---|" * (len(STAGES) + 9)]
+    for scale, result in scales.items():
+        build = result["build"]
+        stages = " | ".join(f"{build['stages_s'].get(s, 0):.2f}" for s in STAGES)
+        entities = build["entities"]
+        lines.append(f"| {scale}x | {entities['schools']} | {entities['agreements']} | "
+                     f"{build['quads']} | {build['inferred']} | {stages} | {build['wall_s']} | "
+                     f"{build['peak_mib']} | {result['cold_start_s']} |")
+    largest = max(scales, key=int)
+    peaks = scales[largest]["build"]["peak_mib_after_stage"]
+    lines += ["", f"Peak memory so far after each stage at {largest}x (MiB): "
+              + ", ".join(f"{s} {peaks[s]}" for s in STAGES if s in peaks) + "."]
+    return [*lines, ""]
+
+
+def growth_table(scales: dict) -> list[str]:
+    """Time ratio of each stage from one scale to the next, against the agreements' ratio."""
+    ordered = sorted(scales, key=int)
+    pairs = list(zip(ordered, ordered[1:], strict=False))
+    if not pairs:
+        return []
+    lines = ["How each stage grows: its time at one scale over its time at the previous one, "
+             "beside the growth of the data. Ratios near the data's mean linear growth; on a "
+             "shared machine a ratio can be off by half either way (stages of a second or "
+             "less are mostly fixed costs).", "",
+             "| from -> to | agreements | quads | " + " | ".join(STAGES) + " |",
+             "|" + "---|" * (len(STAGES) + 3)]
+    for low, high in pairs:
+        a, b = scales[low]["build"], scales[high]["build"]
+        ratio = b["entities"]["agreements"] / a["entities"]["agreements"]
+        quads = b["quads"] / a["quads"]
+        times = " | ".join(_ratio(a["stages_s"].get(s), b["stages_s"].get(s)) for s in STAGES)
+        lines.append(f"| {low}x -> {high}x | {ratio:.1f} | {quads:.1f} | {times} |")
+    return [*lines, ""]
+
+
+def _ratio(before, after) -> str:
+    if not before or after is None or before < 0.01:
+        return "-"
+    return f"{after / before:.1f}"
+
+
+def query_table(scales: dict) -> list[str]:
+    names = sorted({n for r in scales.values() for n in r.get("queries", {})})
+    header = " | ".join(f"{s}x p50 / p95 / p99" for s in scales)
+    lines = ["## Canned queries in process", "",
+             "Milliseconds, pyoxigraph on the built store (server.canned.run), no HTTP; the "
+             "rows of the answer in parentheses (the row cap is 10,000).", "",
+             f"| query | {header} |", "|---|" + "---|" * len(scales)]
+    for name in names:
+        cells = [_latency(r["queries"].get(name, {})) for r in scales.values()]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def _latency(result: dict) -> str:
+    if "p50_ms" not in result:
+        return result.get("skipped") or result.get("error", "-")
+    return f"{result['p50_ms']:.1f} / {result['p95_ms']:.1f} / {result['p99_ms']:.1f} " \
+           f"({result['rows']})"
+
+
+def http_table(scale: str, http: dict) -> list[str]:
+    rows = http["servers"]
+    peer = {r["connections"]: r for r in rows if r["server"] == OXIGRAPH}
+    ceiling = {r["connections"]: r for r in rows if r["server"] == CEILING}
+    lines = [f"## HTTP at {scale}x", "",
+             f"The same {len(http['queries'])} canned queries (those without required parameters "
+             "or remote calls), cycled by wrk; requests answered per second (2xx/3xx), latency "
+             "p50 and p99 in ms, and throughput as a ratio to oxigraph serve-read-only and to "
+             "the trivial route measured in this run.", "",
+             "| server | workload | clients | req/s | p50 | p99 | x oxigraph | x ceiling | "
+             "errors |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        c = r["connections"]
+        lines.append(f"| {r['server']} | {r['workload']} | {c} | {r['ok_per_s']} | "
+                     f"{r['p50_ms']} | {r['p99_ms']} | {_times(r, peer.get(c))} | "
+                     f"{_times(r, ceiling.get(c))} | {_errors(r['errors'])} |")
+    return [*lines, ""]
+
+
+def _times(row: dict, reference: dict | None) -> str:
+    if not reference or not reference["ok_per_s"]:
+        return "-"
+    return f"{row['ok_per_s'] / reference['ok_per_s']:.2f}"
+
+
+def _errors(errors: dict) -> str:
+    return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in errors.items()) or ""
+
+
+def targets(scales: dict) -> list[str]:
+    """Each target of issue 6 with the figure measured in this run."""
+    lines = ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
+    lines += _throughput_targets(scales.get("1", {}).get("http"))
+    hundred = scales.get("100")
+    if hundred:
+        slow = {n: q["p50_ms"] for n, q in hundred["queries"].items() if "p50_ms" in q}
+        worst = max(slow.items(), key=lambda item: item[1]) if slow else ("-", 0)
+        over = sorted(n for n, p50 in slow.items() if p50 > 5)
+        lines.append(f"| in-process p50 of every canned query <= 5 ms at 100x | "
+                     f"{len(slow) - len(over)} of {len(slow)} within; slowest {worst[0]} "
+                     f"{worst[1]:.0f} ms | {_met(not over and slow)} |")
+        wall = hundred["build"]["wall_s"]
+        lines.append(f"| build at 100x <= 60 s | {wall} s | {_met(wall <= 60)} |")
+    thousand = scales.get("1000")
+    if thousand:
+        peak = thousand["build"]["peak_mib"]
+        lines.append(f"| build at 1000x, peak memory <= 4 GiB (reasoning and validation "
+                     f"included) | {peak / GIB:.2f} GiB, {thousand['build']['wall_s']} s, "
+                     f"{thousand['build']['quads']} quads | {_met(peak <= 4 * GIB)} |")
+    colds = {s: r["cold_start_s"] for s, r in scales.items()}
+    lines.append("| cold start of `passerelle serve` <= 2 s | " +
+                 ", ".join(f"{v} s at {s}x" for s, v in colds.items()) +
+                 f" | {_met(all(v <= 2 for v in colds.values()))} |")
+    return [*lines, ""]
+
+
+def _throughput_targets(http: dict | None) -> list[str]:
+    if not http:
+        return []
+    lines = []
+    for server in (PASSERELLE, CACHED):
+        rows = {r["connections"]: r for r in http["servers"]
+                if r["server"] == server and r["workload"] == "canned route"}
+        if not rows:
+            continue
+        peer = {r["connections"]: r for r in http["servers"] if r["server"] == OXIGRAPH}
+        ceiling = {r["connections"]: r for r in http["servers"] if r["server"] == CEILING}
+        vs_peer = {c: r["ok_per_s"] / max(peer[c]["ok_per_s"], 0.1) for c, r in rows.items()}
+        vs_top = {c: r["ok_per_s"] / max(ceiling[c]["ok_per_s"], 0.1) for c, r in rows.items()}
+        lines.append(f"| {server}, canned queries at 1x: throughput >= 1.5x oxigraph | "
+                     + ", ".join(f"{v:.2f}x at {c}" for c, v in vs_peer.items())
+                     + f" | {_met(all(v >= 1.5 for v in vs_peer.values()))} |")
+        lines.append(f"| {server}, canned queries at 1x: >= 80 % of the trivial route | "
+                     + ", ".join(f"{v:.0%} at {c}" for c, v in vs_top.items())
+                     + f" | {_met(all(v >= 0.8 for v in vs_top.values()))} |")
+    return lines
+
+
+def _met(condition) -> str:
+    return "yes" if condition else "**no**"
+
+
+if __name__ == "__main__":
+    print(markdown(json.loads(open(sys.argv[1], encoding="utf-8").read())))
