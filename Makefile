@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STORE ?= var/store
 
-.PHONY: run test build lint clean setup load-test virtuoso-check
+.PHONY: run test build lint clean setup load-test virtuoso-check bench
 
 $(BIN)/passerelle: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ test: setup
 # figures in var/load-report.json.
 load-test: setup
 	PASSERELLE_LOAD_TESTS=1 $(BIN)/pytest -q -s tests/load
+
+# Benchmarks (not part of `make test`): synthetic seeds at 1x..1000x, build stages, canned-query
+# latency, HTTP side by side with oxigraph serve-read-only (wrk from Debian). About 40 minutes;
+# results in bench/results/latest.{json,md}. BENCH_ARGS="--scales 1 10" for a short run.
+bench: setup
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Remote-store tests against a throw-away Virtuoso (installs virtuoso-opensource if missing)
 virtuoso-check: $(BIN)/passerelle
