@@ -103,7 +103,7 @@ def running_server(store: Path, log: Path, admin_token: str | None = None,
                                    stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base, process, log)
+        wait_until_up(base + "/healthz", process, log)
         yield base
     finally:
         process.terminate()
@@ -114,13 +114,14 @@ def running_server(store: Path, log: Path, admin_token: str | None = None,
             process.wait()
 
 
-def _wait_until_up(base: str, process: subprocess.Popen, log: Path, limit: float = 20) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, limit: float = 20) -> None:
+    """Poll url until it answers; fail with the server's log if the process dies or times out."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited ({process.returncode}): {log.read_text()}")
         try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2):
+            with urllib.request.urlopen(url, timeout=2):
                 return
         except OSError:
             time.sleep(0.1)

@@ -20,8 +20,6 @@ import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -39,6 +37,7 @@ from server_fixtures import (
     EXPECTED_TRIPLES,
     READ_ONLY,
     free_port,
+    wait_until_up,
 )
 
 from graph import remote
@@ -72,25 +71,12 @@ def oxigraph_server(location: Path | None, log: Path) -> Iterator[Endpoint]:
     with open(log, "wb") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
     try:
-        _wait_until_up(base + "/query?query=ASK%7B%7D", process, log)
+        wait_until_up(base + "/query?query=ASK%7B%7D", process, log)
         yield Endpoint(query_url=base + "/query", update_url=base + "/update",
                        gsp_url=base + "/store", timeout=TEST_TIMEOUT)
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path, limit: float = 20) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"oxigraph exited ({process.returncode}): {log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"oxigraph not up after {limit} s: {log.read_text()}")
 
 
 # ---- The seeds, built into the remote store once --------------------------------------------
