@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STORE ?= var/store
 
-.PHONY: run test build lint clean setup load-test virtuoso-check bench
+.PHONY: run test build lint clean setup chromium load-test virtuoso-check bench
 
 $(BIN)/passerelle: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,13 @@ run: setup
 build: $(BIN)/passerelle
 	$(BIN)/passerelle build --store $(STORE)
 
-test: setup
+# The browser tests drive Debian's Chromium; CI's machine starts without it.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+	  fonts-dejavu-core >/dev/null; }
+
+test: setup chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

@@ -169,22 +169,25 @@ def targets(scales: dict) -> list[str]:
 def _throughput_targets(http: dict | None) -> list[str]:
     if not http:
         return []
+    rows = http["servers"]
+    peer = {r["connections"]: r["ok_per_s"] for r in rows if r["server"] == OXIGRAPH}
+    ceiling = {r["connections"]: r["ok_per_s"] for r in rows if r["server"] == CEILING}
     lines = []
     for server in (PASSERELLE, CACHED):
-        rows = {r["connections"]: r for r in http["servers"]
-                if r["server"] == server and r["workload"] == "canned route"}
-        if not rows:
-            continue
-        peer = {r["connections"]: r for r in http["servers"] if r["server"] == OXIGRAPH}
-        ceiling = {r["connections"]: r for r in http["servers"] if r["server"] == CEILING}
-        vs_peer = {c: r["ok_per_s"] / max(peer[c]["ok_per_s"], 0.1) for c, r in rows.items()}
-        vs_top = {c: r["ok_per_s"] / max(ceiling[c]["ok_per_s"], 0.1) for c, r in rows.items()}
-        lines.append(f"| {server}, canned queries at 1x: throughput >= 1.5x oxigraph | "
-                     + ", ".join(f"{v:.2f}x at {c}" for c, v in vs_peer.items())
-                     + f" | {_met(all(v >= 1.5 for v in vs_peer.values()))} |")
-        lines.append(f"| {server}, canned queries at 1x: >= 80 % of the trivial route | "
-                     + ", ".join(f"{v:.0%} at {c}" for c, v in vs_top.items())
-                     + f" | {_met(all(v >= 0.8 for v in vs_top.values()))} |")
+        for workload in ("canned route", "revalidating"):
+            ours = {r["connections"]: r["ok_per_s"] for r in rows
+                    if r["server"] == server and r["workload"] == workload}
+            if not ours:
+                continue
+            vs_peer = {c: v / max(peer[c], 0.1) for c, v in ours.items()}
+            vs_top = {c: v / max(ceiling[c], 0.1) for c, v in ours.items()}
+            what = f"{server}, canned queries at 1x ({workload})"
+            lines.append(f"| {what}: throughput >= 1.5x oxigraph | "
+                         + ", ".join(f"{v:.2f}x at {c}" for c, v in vs_peer.items())
+                         + f" | {_met(all(v >= 1.5 for v in vs_peer.values()))} |")
+            lines.append(f"| {what}: >= 80 % of the trivial route | "
+                         + ", ".join(f"{v:.0%} at {c}" for c, v in vs_top.items())
+                         + f" | {_met(all(v >= 0.8 for v in vs_top.values()))} |")
     return lines
 
 

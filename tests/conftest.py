@@ -16,8 +16,9 @@ settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
-# Server fixtures (apps, clients, live servers) over the seed store, for every test module.
-pytest_plugins = ["server_fixtures"]
+# Server fixtures (apps, clients, live servers) over the seed store, and the headless browser,
+# for every test module.
+pytest_plugins = ["server_fixtures", "browser"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
