@@ -88,33 +88,51 @@ def test_partner_overlap(ask):
     ]
 
 
-# Recounted from the lists, active agreements only:
+# Recounted from the lists, active agreements only, each figure in the unit it names:
 # - partners: 100 in 000, less the 5 suspended Russian ones = 95 (001 says "100 +": short);
 #   their countries: 40 headings less Russia = 39 (001 says 39).
-# - double degrees (any "double diplôme" wording): DE 2 (Darmstadt, TUM), AR 1, BR 9 (ITA,
-#   PUC, UNICAMP, UFES, UFRJ, UFRGS, UFSCar, USP, UFMG), CA 1, CN 4, CO 2, ES 3 (UPM, UPC,
-#   UPV), US 1 (master), IT 1, LB 2, MA 1, PE 1, PL 1, RO 1, SG 1, SE 1, TN 3, UY 1, VN 1 = 37
-#   institutions in 19 countries (the 3 suspended Russian ones left out); "une quarantaine"
-#   (about 40) in 001 and 002: within 10 %.
-# - Erasmus+: DE 6, AT 1, BE 3, HR 2, ES 4, FI 1, GR 1, IT 6, NO 1, PL 3, PT 2, RO 1, SE 1,
-#   TR 2 = 34 institutions in 14 countries, against 37 in 13 in 001: the page disagrees with
-#   the list (37 is the number of Erasmus+ lines, counting UPM, UPC, UPB twice and Aalto's
-#   line once).
+# - double degrees (any "double diplôme" wording): 41 lines of 000 (19, 20, 30, 45-49, 53,
+#   54, 56, 57, 58, 66, 71, 73-75, 79, 81, 96, 99, 102, 106, 130, 146, 147, 152, 169, 173,
+#   196, 207, 208, 211, 215, 229, 242-244, 254, 259), less the 3 suspended Russian ones
+#   (207, 208, 211) = 38 programmes ("une quarantaine de programmes", 001 line 11, counts
+#   programmes; USP's two schools, lines 56 and 57, are two). By institution (USP once):
+#   DE 2 (Darmstadt, TUM), AR 1, BR 9 (ITA, PUC, UNICAMP, UFES, UFRJ, UFRGS, UFSCar, USP,
+#   UFMG), CA 1, CN 4, CO 2, ES 3 (UPM, UPC, UPV), US 1 (master), IT 1, LB 2, MA 1, PE 1,
+#   PL 1, RO 1, SG 1, SE 1, TN 3, UY 1, VN 1 = 37 institutions in 19 countries; 002 line 28
+#   ("dans une quarantaine d'établissements") counts institutions. About 40: within 10 %.
+# - Erasmus+: 37 lines of 000 (19-24, 35, 39-41, 90, 91, 96, 97, 99-102, 110, 115, 130-135,
+#   161, 173-175, 179, 180, 195, 196, 229, 248, 249): "37 partenariats Erasmus" (001 line 21)
+#   counted as partnerships (agreements) is exact. By institution (UPM, UPC and UPB have two
+#   lines each): DE 6, AT 1, BE 3, HR 2, ES 4, FI 1, GR 1, IT 6, NO 1, PL 3, PT 2, RO 1,
+#   SE 1, TR 2 = 34, in 14 countries against the 13 of 001: that one disagrees.
 # - ESTP: 87 partner universities, of which 004 names 7.
 def test_published_figures_check(ask):
     rows = ask("published-figures-check")
-    assert [(r["school"], r["figure"], r["published"], r["computed"], r["consistent"])
+    assert [(r["school"], r["figure"], r["published"], r["unit"], r["computed"],
+             r["consistent"], r["otherUnit"], r["otherComputed"], r["otherConsistent"])
             for r in rows] == [
-        (ESTP, "partners", "87", "7", "false"),
-        (TELECOM, "partners", "at least 100", "95", "false"),
-        (TELECOM, "countries of partners", "39", "39", "true"),
-        (TELECOM, "double-degree programmes", "about 40", "37", "true"),
-        (TELECOM, "countries of double-degree programmes", "19", "19", "true"),
-        (TELECOM, "Erasmus partnerships", "37", "34", "false"),
-        (TELECOM, "countries of Erasmus partnerships", "13", "14", "false"),
-        (TELECOM, "institutions offering a double degree", "about 40", "37", "true"),
+        (ESTP, "partners", "87", "institutions", "7", "false", None, None, None),
+        (TELECOM, "partners", "at least 100", "institutions", "95", "false", None, None, None),
+        (TELECOM, "countries of partners", "39", "countries", "39", "true", None, None, None),
+        (TELECOM, "double-degree programmes", "about 40", "agreements", "38", "true",
+         "institutions", "37", "true"),
+        (TELECOM, "countries of double-degree programmes", "19", "countries", "19", "true",
+         None, None, None),
+        (TELECOM, "Erasmus partnerships", "37", "agreements", "37", "true",
+         "institutions", "34", "false"),
+        (TELECOM, "countries of Erasmus partnerships", "13", "countries", "14", "false",
+         None, None, None),
+        (TELECOM, "institutions offering a double degree", "about 40", "institutions", "37",
+         "true", None, None, None),
     ]
     assert all("active" in r["countingRule"] for r in rows)
+    # Every row says its rule in words, starting with the unit the figure names; a row with
+    # two readings says both.
+    for row in rows:
+        assert row["countingRule"].startswith(("partners:", "countries:", "programmes:",
+                                               "partnerships:", "institutions"))
+        assert ("read as institutions instead" in row["countingRule"]) == \
+            (row["otherUnit"] is not None)
     # Percentages, nationalities, languages, the 1980 date: not recomputable, not rows.
     assert [r["figure"] for r in ask("published-figures-check", school="estp")] == ["partners"]
 

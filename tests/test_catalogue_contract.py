@@ -26,7 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ROOT / "queries"
 FEDERATED = "federated"
 
-# The issue's table: name -> columns, in order. wikidata-enrichment is issue 5's example.
+# The issue's table: name -> columns, in order. wikidata-enrichment is issue 5's example;
+# published-figures-check's last four columns (the unit each figure is counted in, and a
+# second reading) are issue 17's, added after the first six so that those keep their place.
 COLUMNS = {
     "schools-sharing-partners": ["school", "schoolLabel", "otherSchool", "otherSchoolLabel",
                                  "partner", "partnerLabel", "country", "types", "otherTypes"],
@@ -42,7 +44,8 @@ COLUMNS = {
                            "facultyLabel", "types"],
     "agreements-not-active": ["school", "partner", "partnerLabel", "status", "sourceText"],
     "published-figures-check": ["school", "figure", "published", "computed", "countingRule",
-                                "consistent"],
+                                "consistent", "unit", "otherUnit", "otherComputed",
+                                "otherConsistent"],
     "institution": ["school", "schoolLabel", "types", "networks", "status", "viaFaculty"],
     "programmes": ["school", "programme", "programmeLabel", "minDuration", "maxDuration",
                    "ects", "awardsDegree"],
