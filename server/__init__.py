@@ -78,7 +78,19 @@ def check_admin_token(token: str | None) -> None:
 
 def create_app(config: dict | None = None) -> Flask:
     """The Flask app over the store named by the settings (see the module docstring)."""
-    from server import caching, cors, errors, meta, pages, queries, remote_store, security, sparql
+    from server import (
+        caching,
+        cors,
+        errors,
+        home,
+        meta,
+        pages,
+        queries,
+        remote_store,
+        search,
+        security,
+        sparql,
+    )
     from server.executor import QueryExecutor
     from server.store import StoreLink, link_target, open_store
 
@@ -106,7 +118,7 @@ def create_app(config: dict | None = None) -> Flask:
     cors.register(app)
     security.register(app)
     caching.register(app)  # ETags and 304s: answers only change when a build is published
-    for blueprint in (sparql.bp, meta.bp, queries.bp, pages.bp):
+    for blueprint in (sparql.bp, meta.bp, queries.bp, pages.bp, home.bp, search.bp):
         app.register_blueprint(blueprint)
     if token:
         app.register_blueprint(sparql.update_bp)

@@ -109,7 +109,8 @@ def request_tag() -> str | None:
 def _is_query_page() -> bool:
     """The query page (or the service description at the same address): cheap to draw, and
     the page depends on the editor files that `npm ci` installs, not on the build."""
-    return request.path == "/" or (request.path == "/sparql" and "query" not in request.args)
+    return request.path == "/editor" or (request.path == "/sparql"
+                                         and "query" not in request.args)
 
 
 def answer_early() -> Response | None:

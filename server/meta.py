@@ -6,12 +6,21 @@ of the whole dataset (``/dump.nq``, ``/dump.trig``).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import islice
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, serialize
 
-from server.negotiation import DATASET, GRAPH, RESULTS, Format, formats_of, negotiate
+from server.negotiation import (
+    DATASET,
+    GRAPH,
+    RESULTS,
+    Format,
+    formats_of,
+    negotiate,
+    prefers_html,
+)
 from server.store import OpenStore, current_store
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -26,6 +35,20 @@ PASSERELLE = "https://w3id.org/passerelle/"
 DATASET_IRI = NamedNode(PASSERELLE + "id/dataset")
 ONTOLOGY_IRI = NamedNode(PASSERELLE + "ontology#")
 ID_SPACE = PASSERELLE + "id/"
+
+
+
+@dataclass(frozen=True)
+class Licence:
+    name: str
+    url: str
+    spdx: str
+
+
+# The graph's licence (the ontology's too). The copied source pages are not covered by it:
+# they stay their publishers', kept verbatim as the evidence each fact cites.
+LICENCE = Licence("CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/", "CC-BY-4.0")
+LICENSE_PROPERTY = NamedNode(DCTERMS + "license")
 
 # Quads serialized per chunk of a dump: the dump streams, whatever the size of the store.
 DUMP_BATCH = 10_000
@@ -49,6 +72,7 @@ def service_description(endpoint: str, opened: OpenStore) -> list[Triple]:
         Triple(service, _sd("endpoint"), NamedNode(endpoint)),
         Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
         Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
+        Triple(service, LICENSE_PROPERTY, NamedNode(LICENCE.url)),
     ]
     triples += [Triple(service, _sd("resultFormat"), NamedNode(f.iri))
                 for f in formats_of(RESULTS) + formats_of(GRAPH)]
@@ -80,6 +104,7 @@ def void_description(opened: OpenStore) -> list[Triple]:
         Triple(DATASET_IRI, _void("triples"), Literal(opened.triples())),
         Triple(DATASET_IRI, _void("uriSpace"), Literal(ID_SPACE)),
         Triple(DATASET_IRI, _void("vocabulary"), ONTOLOGY_IRI),
+        Triple(DATASET_IRI, LICENSE_PROPERTY, NamedNode(LICENCE.url)),
     ]
     triples += [Triple(DATASET_IRI, _void("dataDump"),
                        NamedNode(url_for("meta.dump", suffix=f.name, _external=True)))
@@ -112,6 +137,15 @@ def rdf_response(triples: list[Triple]) -> Response:
 @bp.get("/.well-known/void")
 def void():
     return rdf_response(void_description(current_store()))
+
+
+@bp.get("/id/dataset")
+def dataset():
+    """The VoID subject dereferences: its description for RDF clients, the landing page for
+    browsers (303, as for a thing that is not itself a document)."""
+    if not request.args.get("format") and prefers_html(request.headers.get("Accept")):
+        return redirect(url_for("home.landing"), code=303)
+    return void()
 
 
 @bp.get("/healthz")

@@ -6,7 +6,7 @@ format of `server.negotiation`) by ``Accept`` or ``format=``. The RDF is every t
 the entity as subject or object, over all graphs. An IRI the store has no triple about is
 a 404.
 
-The query page (``/``, and ``/sparql`` for a browser without a query) carries a YASGUI
+The query page (``/editor``, and ``/sparql`` for a browser without a query) carries a YASGUI
 editor when `npm install` has put `@zazuko/yasgui` in node_modules; without it, or without
 JavaScript, it is a plain form that GETs /sparql. No inline script: `static/query-page.js`
 reads what it needs from data attributes.
@@ -201,7 +201,7 @@ def _rows(solutions) -> list[dict]:
              for name, term in zip(names, solution, strict=True)} for solution in solutions]
 
 
-@bp.get("/")
+@bp.get("/editor")
 def query_page():
     return render_query_page()
 

@@ -33,6 +33,8 @@ bp = Blueprint("queries", __name__, template_folder="templates")
 JSON = "application/json"
 MAX_OFFSET = 10**9
 _COUNT = re.compile(r"[0-9]{1,10}")
+# Parameter types (or names) whose values the site search can suggest.
+SEARCHABLE = ("school", "institution", "network", "country")
 
 
 @bp.record_once
@@ -186,6 +188,25 @@ def _results_response(result: canned.CannedResult, answer: Format) -> Response:
     return response
 
 
+def _choices(query: canned.CannedQuery) -> dict[str, list[str]]:
+    """The values a parameter can take, read from the data, where they are few: the
+    agreement types of the store's scheme."""
+    return {p.name: sorted(canned.agreement_types(current_store().store))
+            for p in query.params if p.type == "agreement-type" and not p.allowed}
+
+
+def _search_kinds(query: canned.CannedQuery) -> dict[str, str]:
+    """The kind of entity the form's search suggests for each parameter that names one. The
+    ``institution`` query's parameter is a string (it also takes QIDs and ROR IDs) named
+    for what it is."""
+    kinds = {}
+    for p in query.params:
+        kind = p.type if p.type in SEARCHABLE else p.name if p.name in SEARCHABLE else None
+        if kind and not p.allowed:
+            kinds[p.name] = kind
+    return kinds
+
+
 def _html(query: canned.CannedQuery):
     """The query's page: its form, and its results when it could run.
 
@@ -201,7 +222,8 @@ def _html(query: canned.CannedQuery):
         except canned.ParameterError as exc:
             error, status = str(exc), 400
     page = render_template("query.html", query=query, values=values, result=result,
-                           error=error, missing=missing,
+                           error=error, missing=missing, choices=_choices(query),
+                           search_kinds=_search_kinds(query),
                            formats=("json", "csv", "tsv", "xml"))
     response = Response(page, status=status, mimetype="text/html")
     response.vary.add("Accept")

@@ -445,3 +445,80 @@ def test_wikidata_enrichment_joins_what_the_endpoint_answers(store, catalogue,
     rows = [tuple(s[v].value if s[v] is not None else None for v in
                   ("institution", "founded", "website")) for s in answer]
     assert rows == [(ID + "institution/nus", "1905", "https://nus.edu.sg/")]
+
+
+# --- the front door's queries (issue 15) -----------------------------------------------------
+
+
+def test_partner_overlap_of_one_school_pairs_it_with_every_other(ask):
+    # The same pairs as above, each school of the pair first when it is the one asked about.
+    assert [(r["school"], r["otherSchool"], r["shared"], r["union"], r["jaccard"])
+            for r in ask("partner-overlap", school="estp")] == [
+        (ESTP, TELECOM, "3", "104", "0.0288"), (ESTP, SCHOOL_003, "3", "112", "0.0268")]
+    assert [(r["otherSchool"], r["shared"])
+            for r in ask("partner-overlap", school="unidentified-school-003")] == [
+        (TELECOM, "21"), (ESTP, "3")]
+
+
+# The registry's 192 institutions (schools included) plus the unidentified publisher of 003;
+# its 32 faculties; 109 + 108 + 7 agreements; 11 networks in seeds/networks.toml; 5 documents.
+# Countries: every institution's country, the same 47 the partner-countries query lists.
+def test_counts(ask):
+    (row,) = ask("counts")
+    assert row == {"schools": "3", "institutions": "193", "faculties": "32",
+                   "agreements": "224", "countries": "47", "networks": "11", "documents": "5"}
+    assert len(ask("countries")) == 47
+
+
+def test_documents_link_each_page(ask):
+    rows = {r["document"].rsplit("/", 1)[1]: r for r in ask("documents")}
+    assert set(rows) == {"telecom-paris-partnerships", "telecom-paris-key-figures",
+                         "telecom-paris-study-abroad", "unidentified-partner-table",
+                         "estp-international-openness"}
+    partnerships = rows["telecom-paris-partnerships"]
+    assert partnerships["url"] == \
+        "https://www.telecom-paris.fr/fr/international/strategie/partenariats"
+    assert (partnerships["publisher"], partnerships["agreements"]) == (TELECOM, "109")
+    assert rows["unidentified-partner-table"]["url"] is None  # 003 names no page
+    assert [r["agreements"] for r in ask("documents", school="estp")] == ["7"]
+
+
+def test_schools_largest_lists_first(ask):
+    assert [(r["school"], r["country"], r["partners"], r["countries"], r["agreements"])
+            for r in ask("schools")] == [
+        (SCHOOL_003, None, "108", "30", "108"), (TELECOM, "FR", "100", "40", "109"),
+        (ESTP, "FR", "7", "5", "7")]
+
+
+# Télécom Paris (000): 100 partners in 40 countries, 109 lines, 5 of them suspended (Russia);
+# 40 partners with a double degree of some level (37 active + 3 suspended Russian ones);
+# 34 Erasmus+ partners (listed above); networks Erasmus+, ATHENS, BRAFITEC, EULiST, ARFITEC;
+# 32 faculties (every faculty of the registry is named by 000); documents 000, 001, 002.
+# ESTP (004): 7 partners in 5 countries, no double degree, network or faculty named.
+def test_school_profile(ask):
+    (telecom,) = ask("school-profile", school="telecom-paris")
+    assert telecom == {"partners": "100", "countries": "40", "agreements": "109",
+                       "activeAgreements": "104", "doubleDegreePartners": "40",
+                       "erasmusPartners": "34", "networks": "5", "faculties": "32",
+                       "documents": "3"}
+    (estp,) = ask("school-profile", school="estp")
+    assert estp == {"partners": "7", "countries": "5", "agreements": "7",
+                    "activeAgreements": "7", "doubleDegreePartners": "0",
+                    "erasmusPartners": "0", "networks": "0", "faculties": "0",
+                    "documents": "1"}
+
+
+# Networks: 000 lines by network (Erasmus+ 37 lines, ATHENS 14, BRAFITEC 8, EULiST 6, ARFITEC 1;
+# a line may name two), and the 52 of its 109 lines that name none.
+def test_partners_by_facet(ask):
+    rows = ask("partners-by-facet", school="telecom-paris", facet="network")
+    assert [(r["valueLabel"], r["partners"], r["agreements"]) for r in rows] == [
+        ("no network", "49", "52"), ("Erasmus+", "34", "37"), ("ATHENS", "14", "14"),
+        ("BRAFITEC", "7", "8"), ("EULiST", "6", "6"), ("ARFITEC", "1", "1")]
+    status = ask("partners-by-facet", school="telecom-paris", facet="status")
+    assert [(r["valueLabel"], r["partners"], r["agreements"]) for r in status] == [
+        ("active", "95", "104"), ("suspended", "5", "5")]
+    estp = ask("partners-by-facet", school="estp")
+    assert [(r["facet"], r["valueLabel"], r["partners"]) for r in estp] == [
+        ("network", "no network", "7"), ("status", "active", "7"),
+        ("type", "type not stated", "7")]

@@ -52,11 +52,21 @@ COLUMNS = {
     "identifiers": ["institution", "label", "country", "wikidata", "ror", "website"],
     "countries": ["country", "countryLabel", "schools", "partners"],
     "wikidata-enrichment": ["institution", "label", "wikidata", "founded", "website"],
+    # Issue 15's front door: the landing page and the school dashboards read these.
+    "counts": ["schools", "institutions", "faculties", "agreements", "countries", "networks",
+               "documents"],
+    "documents": ["document", "title", "publisher", "publisherLabel", "url", "retrieved",
+                  "agreements"],
+    "schools": ["school", "schoolLabel", "country", "partners", "countries", "agreements"],
+    "school-profile": ["partners", "countries", "agreements", "activeAgreements",
+                       "doubleDegreePartners", "erasmusPartners", "networks", "faculties",
+                       "documents"],
+    "partners-by-facet": ["facet", "value", "valueLabel", "partners", "agreements"],
 }
 # The issue's parameters: name -> {parameter: required}.
 PARAMETERS = {
     "schools-sharing-partners": {"school": False},
-    "partner-overlap": {},
+    "partner-overlap": {"school": False},
     "shared-partners": {"school": True, "other": True},
     "partners": {"school": True, "country": False, "agreement_type": False, "network": False,
                  "status": False},
@@ -71,6 +81,11 @@ PARAMETERS = {
     "identifiers": {},
     "countries": {"school": False},
     "wikidata-enrichment": {},
+    "counts": {},
+    "documents": {"school": False},
+    "schools": {},
+    "school-profile": {"school": True},
+    "partners-by-facet": {"school": True, "facet": False},
 }
 # A value for every parameter, chosen so that the query still has rows with all of them.
 EXAMPLES = {
@@ -87,6 +102,10 @@ EXAMPLES = {
     "institution": {"institution": "tu-darmstadt"},
     "programmes": {"school": "estp"},
     "countries": {"school": "estp"},
+    "partner-overlap": {"school": "estp"},
+    "documents": {"school": "telecom-paris"},
+    "school-profile": {"school": "estp"},
+    "partners-by-facet": {"school": "telecom-paris", "facet": "network"},
 }
 _SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:])", re.IGNORECASE)
 

@@ -143,7 +143,7 @@ def test_a_programme_page(client, store):
 
 def test_the_query_page_is_a_plain_form_without_yasgui(app, client, monkeypatch, tmp_path):
     monkeypatch.setitem(app.config, "YASGUI_DIR", str(tmp_path))  # npm install did not run
-    page = client.get("/", headers=BROWSER)
+    page = client.get("/editor", headers=BROWSER)
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert "yasgui.min.js" not in page.text
     assert '<form id="plain-query-form" method="get" action="http://localhost/sparql">' \
@@ -157,22 +157,23 @@ def test_the_query_page_is_a_plain_form_without_yasgui(app, client, monkeypatch,
 def test_the_query_page_mounts_yasgui_when_npm_installed_it(app, client, monkeypatch, tmp_path):
     (tmp_path / "yasgui.min.js").write_text("/* stand-in for the npm build */\n")
     monkeypatch.setitem(app.config, "YASGUI_DIR", str(tmp_path))
-    page = client.get("/", headers=BROWSER)
+    page = client.get("/editor", headers=BROWSER)
     assert '<script src="/vendor/yasgui/yasgui.min.js" defer></script>' in page.text
     served = client.get("/vendor/yasgui/yasgui.min.js")
     assert served.status_code == 200 and served.text == "/* stand-in for the npm build */\n"
 
 
 def test_an_example_fills_the_editor(client):
-    page = client.get("/?example=schools-sharing-partners", headers=BROWSER)
+    page = client.get("/editor?example=schools-sharing-partners", headers=BROWSER)
     textarea = page.text.split('name="query"', 1)[1].split("</textarea>", 1)[0]
     source = (ROOT / "queries" / "schools-sharing-partners.rq").read_text(encoding="utf-8")
     assert str(escape(source)) in textarea
 
 
 def test_no_inline_script_style_or_handler_on_any_page(client):
-    for path in ("/", "/queries", "/queries/schools-sharing-partners",
-                 "/id/institution/tu-darmstadt", "/id/institution/no-such-school"):
+    for path in ("/", "/editor", "/search?q=munich", "/queries",
+                 "/queries/schools-sharing-partners", "/id/institution/tu-darmstadt",
+                 "/id/institution/no-such-school"):
         page = client.get(path, headers=BROWSER).text
         assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page) == [], path
         assert "<style" not in page and " style=" not in page, path

@@ -1,0 +1,221 @@
+"""`/search?q=`: find schools, institutions, faculties, networks and countries by name.
+
+Names are the labels, alternative labels, acronyms and full names the graph holds, and the
+identifiers a researcher may paste: a Wikidata QID (``Q157808``, or its entity IRI), a ROR ID
+(``02kkvpp62``, or ``https://ror.org/02kkvpp62``), a country's ISO code. Matching ignores
+accents, case and punctuation ("ecole polytechnique" finds "École polytechnique").
+
+Ranking, best first: the whole name equals the query; a name starts with it; every word of
+the query starts a word of the name; the query is inside a name. Within a rank, the entity's
+own label beats an alias, then schools come before institutions, networks, countries and
+faculties, then the shorter name, then alphabetical order.
+
+The index is read from the store once per build (one query, all names) and kept on the app;
+a rebuild changes the build id, and the next search reads the new build's names. HTML for
+browsers, JSON (``/search.json``, or ``Accept: application/json``) for the autocomplete of the
+header's search box and of the canned-query forms; ``kind=`` keeps one kind of entity
+(``institution`` keeps schools too: a school is an institution).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+
+from server.errors import ApiError
+from server.store import OpenStore, current_store
+
+bp = Blueprint("search", __name__, template_folder="templates")
+
+ID = "https://w3id.org/passerelle/id/"
+PAS = "https://w3id.org/passerelle/ontology#"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+WIKIDATA = "http://www.wikidata.org/entity/"
+ROR = "https://ror.org/"
+
+# Classes, most specific first: a school is also an institution, and is shown as a school.
+KINDS = {PAS + "School": "school", PAS + "Institution": "institution",
+         PAS + "Network": "network", PAS + "Country": "country", PAS + "Faculty": "faculty"}
+KIND_ORDER = ("school", "institution", "network", "country", "faculty")
+MAX_QUERY = 200
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+
+INDEX_QUERY = f"""
+PREFIX pas: <{PAS}>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX schema: <https://schema.org/>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT DISTINCT ?entity ?class ?property ?value WHERE {{
+  VALUES ?class {{ {" ".join(f"<{iri}>" for iri in KINDS)} }}
+  ?entity a ?class .
+  VALUES ?property {{ rdfs:label skos:altLabel skos:prefLabel pas:acronym schema:alternateName
+                     pas:fullName pas:isoCode pas:rorId owl:sameAs pas:country pas:facultyOf }}
+  ?entity ?property ?value .
+}}
+"""
+# Properties whose value is another entity: what the result says the entity belongs to.
+CONTEXT = {PAS + "country", PAS + "facultyOf"}
+
+
+def fold(text: str) -> str:
+    """Text as search compares it: no accents, case folded, words separated by one space."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.split(r"[\W_]+", bare.casefold())).strip()
+
+
+def identifier_of(value: str) -> str:
+    """The short form a researcher types for an identifier IRI: Q-number, ROR ID; else as is."""
+    for prefix in (WIKIDATA, ROR, "https://www.wikidata.org/wiki/", "http://ror.org/"):
+        if value.startswith(prefix):
+            return value.removeprefix(prefix)
+    return value
+
+
+@dataclass
+class Entry:
+    """One entity of the index: its label, kind, and every name it answers to (folded)."""
+
+    iri: str
+    kind: str
+    label: str = ""
+    names: dict[str, str] = field(default_factory=dict)  # folded -> as written
+    context: str = ""  # IRI of its country, or of its faculty's institution
+
+    @property
+    def key(self) -> str:
+        """What canned-query parameters take: the id after the kind's folder, a country code."""
+        local = self.iri.removeprefix(ID).split("/", 1)[-1]
+        return local.upper() if self.kind == "country" else local
+
+
+class Index:
+    """Every searchable entity of one build."""
+
+    def __init__(self, entries: dict[str, Entry]):
+        self.entries = entries
+
+    @classmethod
+    def read(cls, store) -> Index:
+        entries: dict[str, Entry] = {}
+        for entity, klass, prop, value in store.query(INDEX_QUERY,
+                                                      use_default_graph_as_union=True):
+            iri, kind = entity.value, KINDS[klass.value]
+            entry = entries.setdefault(iri, Entry(iri, kind))
+            if KIND_ORDER.index(kind) < KIND_ORDER.index(entry.kind):
+                entry.kind = kind
+            if prop.value in CONTEXT:
+                entry.context = value.value
+                continue
+            text = identifier_of(value.value)
+            if prop.value == RDFS_LABEL and not entry.label:
+                entry.label = text
+            entry.names.setdefault(fold(text), text)
+        for entry in entries.values():
+            entry.label = entry.label or next(iter(entry.names.values()), entry.iri)
+        return cls(entries)
+
+    def label(self, iri: str) -> str:
+        entry = self.entries.get(iri)
+        return entry.label if entry else ""
+
+    def search(self, text: str, kind: str | None = None, limit: int = DEFAULT_LIMIT
+               ) -> list[tuple[Entry, str]]:
+        """The best entries for the text, with the name each matched by, best first."""
+        query = fold(identifier_of(text.strip()))
+        if not query:
+            return []
+        scored = []
+        for entry in self.entries.values():
+            if kind and not (entry.kind == kind or (kind == "institution"
+                                                    and entry.kind == "school")):
+                continue
+            best = max(((score(query, folded), folded == fold(entry.label), -len(folded),
+                         written) for folded, written in entry.names.items()), default=None)
+            if best and best[0] > 0:
+                scored.append((best, entry))
+        scored.sort(key=lambda item: (-item[0][0], not item[0][1],
+                                      KIND_ORDER.index(item[1].kind), -item[0][2],
+                                      fold(item[1].label)))
+        return [(entry, best[3]) for best, entry in scored[:limit]]
+
+
+def score(query: str, name: str) -> int:
+    """How well a folded query matches a folded name: 4 equal, 3 prefix, 2 every query word
+    starts a word of the name, 1 inside, 0 not at all."""
+    if name == query:
+        return 4
+    if name.startswith(query):
+        return 3
+    words = name.split()
+    if all(any(w.startswith(part) for w in words) for part in query.split()):
+        return 2
+    return 1 if query in name else 0
+
+
+_lock = threading.Lock()
+
+
+def index_of(opened: OpenStore) -> Index:
+    """The index of the build being served, read once per build (and per process)."""
+    build_id = opened.build.get("build_id") or id(opened.store)
+    cached = current_app.extensions.get("passerelle-search")
+    if cached and cached[0] == build_id and not opened.writable:
+        return cached[1]
+    with _lock:
+        index = Index.read(opened.store)
+        current_app.extensions["passerelle-search"] = (build_id, index)
+    return index
+
+
+def labels() -> Index:
+    """The current build's index, for pages that need a label for an IRI."""
+    return index_of(current_store())
+
+
+@bp.get("/search")
+@bp.get("/search.<any(json, html):suffix>")
+def search(suffix: str | None = None):
+    text = request.args.get("q", "")
+    if len(text) > MAX_QUERY:
+        raise ApiError(400, "Invalid parameter", f"q is at most {MAX_QUERY} characters")
+    kind = request.args.get("kind") or None
+    if kind is not None and kind not in KIND_ORDER:
+        raise ApiError(400, "Invalid parameter",
+                       f"kind={kind!r} is not one of {', '.join(KIND_ORDER)}")
+    limit = _limit(request.args.get("limit"))
+    index = labels()
+    results = [_result(index, entry, matched) for entry, matched in
+               index.search(text, kind, limit)]
+    wants_json = suffix == "json" or (suffix is None and request.accept_mimetypes.best_match(
+        ["text/html", "application/json"]) == "application/json")
+    if wants_json:
+        response = jsonify({"query": text, "kind": kind, "results": results})
+    else:
+        response = Response(render_template("search.html", query=text, kind=kind,
+                                            results=results, kinds=KIND_ORDER),
+                            mimetype="text/html")
+    response.vary.add("Accept")
+    return response
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ApiError(400, "Invalid parameter", f"limit={raw!r} is not a whole number "
+                                                 f"from 1 to {MAX_LIMIT}")
+    return int(raw)
+
+
+def _result(index: Index, entry: Entry, matched: str) -> dict:
+    return {"iri": entry.iri, "url": url_for("pages.entity", path=entry.iri.removeprefix(ID)),
+            "label": entry.label,
+            "kind": entry.kind, "id": entry.key,
+            "matched": "" if fold(matched) == fold(entry.label) else matched,
+            "context": index.label(entry.context)}

@@ -1,0 +1,53 @@
+"""The front door in a real browser (headless Chromium over the DevTools Protocol): the
+landing page, the header search's autocomplete, with no console error and no CSP violation.
+
+TUM is "Technical University of Munich" in the registry, Wikidata Q157808.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from browser import console_problems
+from server_fixtures import running_server
+
+
+@pytest.fixture(scope="module")
+def site(seed_store_path, tmp_path_factory):
+    log = tmp_path_factory.mktemp("front-door") / "server.log"
+    with running_server(seed_store_path, log, workers=1) as base:
+        yield base
+
+
+def open_page(browser, url: str) -> None:
+    for domain in ("Runtime", "Log", "Page"):
+        browser.call(f"{domain}.enable")
+    browser.call("Page.navigate", url=url)
+    assert browser.wait_for("document.readyState === 'complete'")
+
+
+def test_landing_page_draws_without_errors(site, browser):
+    open_page(browser, site + "/")
+    assert browser.evaluate("document.querySelector('h1').textContent") == "Passerelle"
+    assert browser.evaluate(
+        "[...document.querySelectorAll('.counts strong')].map(e => e.textContent)") == \
+        ["3", "193", "32", "224", "47", "11", "5"]
+    assert console_problems(browser.events) == []
+
+
+@pytest.mark.parametrize("typed", ["munich", "Q157808"])
+def test_header_search_suggests_tum(site, browser, typed):
+    open_page(browser, site + "/")
+    browser.evaluate(f"""(() => {{
+        const box = document.querySelector('header input[name=q]');
+        box.focus(); box.value = {json.dumps(typed)};
+        box.dispatchEvent(new Event('input', {{bubbles: true}}));
+    }})()""")
+    first = browser.wait_for(
+        "(document.querySelector('header .suggestions li a') || {}).textContent")
+    assert first == "Technical University of Munich"
+    assert browser.evaluate(
+        "document.querySelector('header .suggestions li a').getAttribute('href')") == \
+        "/id/institution/tum"
+    assert console_problems(browser.events) == []

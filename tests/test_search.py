@@ -1,0 +1,100 @@
+"""Search: how names are compared and ranked (unit tests of each judgement), and /search over
+the seeds.
+
+Facts from the registry: TUM is "Technical University of Munich" (acronym TUM, alias "TU
+München", Wikidata Q157808, ROR 02kkvpp62, country DE); Télécom Paris is Q2311820; École
+polytechnique (l'X) is an institution; Erasmus+ is a network also written "ERASMUS+".
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from server.search import Entry, Index, fold, identifier_of, score
+
+TUM = "https://w3id.org/passerelle/id/institution/tum"
+JSON = {"Accept": "application/json"}
+
+
+def test_fold_drops_accents_case_and_punctuation():
+    assert fold("École  Polytechnique-Fédérale") == "ecole polytechnique federale"
+    assert fold("TU München") == fold("tu munchen") == "tu munchen"
+    assert fold("Erasmus+") == fold("ERASMUS +") == "erasmus"
+
+
+def test_identifier_iris_become_what_people_type():
+    assert identifier_of("http://www.wikidata.org/entity/Q157808") == "Q157808"
+    assert identifier_of("https://ror.org/02kkvpp62") == "02kkvpp62"
+    assert identifier_of("Technical University of Munich") == "Technical University of Munich"
+
+
+@pytest.mark.parametrize(("query", "name", "expected"), [
+    ("tum", "tum", 4),                      # the whole name
+    ("technical", "technical university of munich", 3),  # the name starts with it
+    ("univ mun", "technical university of munich", 2),   # each word starts a word
+    ("nich", "technical university of munich", 1),       # inside a word
+    ("berlin", "technical university of munich", 0),
+])
+def test_score_orders_equal_prefix_words_inside(query, name, expected):
+    assert score(query, name) == expected
+
+
+def index(*entries: Entry) -> Index:
+    return Index({e.iri: e for e in entries})
+
+
+def entry(iri: str, kind: str, label: str, *aliases: str) -> Entry:
+    return Entry(iri, kind, label, {fold(n): n for n in (label, *aliases)})
+
+
+def test_rank_prefers_better_match_then_own_label_then_kind_then_shorter():
+    found = index(entry("a", "faculty", "Munich School"), entry("b", "institution", "Munich"),
+                  entry("c", "institution", "Munich Institute"),
+                  entry("d", "school", "Munich College"),
+                  entry("e", "institution", "Polytechnic", "Munich Poly"))
+    # "munich" equals b's label; then prefixes: own labels (school first, then the shorter
+    # institution, then the faculty), then e's alias.
+    assert [e.iri for e, _ in found.search("munich")] == ["b", "d", "c", "a", "e"]
+    assert [e.iri for e, _ in found.search("munich", kind="school")] == ["d"]
+    # A school is an institution: kind=institution keeps it.
+    assert [e.iri for e, _ in found.search("munich", kind="institution")] == ["b", "d", "c", "e"]
+
+
+def test_search_finds_tum_by_city_acronym_alias_qid_and_ror(client):
+    for query in ("munich", "MUNICH", "TUM", "tu munchen", "Q157808",
+                  "http://www.wikidata.org/entity/Q157808", "02kkvpp62",
+                  "https://ror.org/02kkvpp62"):
+        results = client.get("/search.json", query_string={"q": query}).get_json()["results"]
+        assert results[0]["iri"] == TUM, query
+    (tum,) = client.get("/search.json?q=munich").get_json()["results"]
+    assert tum == {"iri": TUM, "url": "/id/institution/tum",
+                   "label": "Technical University of Munich", "kind": "institution",
+                   "id": "tum", "matched": "", "context": "Germany"}
+
+
+def test_search_without_accents_and_by_kind(client):
+    def labels(**params):
+        body = client.get("/search", query_string=params, headers=JSON).get_json()
+        return [(r["label"], r["kind"]) for r in body["results"]]
+
+    assert labels(q="ecole polytechnique", limit=1) == [("École polytechnique", "institution")]
+    assert labels(q="telecom paris", kind="school") == [("Télécom Paris", "school")]
+    assert labels(q="Q2311820") == [("Télécom Paris", "school")]
+    assert labels(q="erasmus") == [("Erasmus+", "network")]
+    # DE is Germany's code (equal), Denmark starts with it, Sweden has it inside.
+    assert labels(q="de", kind="country")[:3] == [("Germany", "country"), ("Denmark", "country"),
+                                              ("Sweden", "country")]
+
+
+def test_search_refuses_bad_arguments(client):
+    assert client.get("/search.json?q=x&kind=city").status_code == 400
+    assert client.get("/search.json?q=x&limit=0").status_code == 400
+    assert client.get("/search.json", query_string={"q": "x" * 201}).status_code == 400
+    assert client.get("/search.json?q=").get_json()["results"] == []
+
+
+def test_search_page_lists_results_linked_to_their_pages(client):
+    page = client.get("/search?q=munich", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert '<a href="/id/institution/tum">Technical University of Munich</a>' in page.text
+    assert "1 result for <q>munich</q>" in page.text
