@@ -511,11 +511,11 @@ def test_school_profile(ask):
 # Networks: 000 lines by network (Erasmus+ 37 lines, ATHENS 14, BRAFITEC 8, EULiST 6, ARFITEC 1;
 # a line may name two), and the 52 of its 109 lines that name none.
 def test_partners_by_facet(ask):
-    rows = ask("partners-by-facet", school="telecom-paris", facet="network")
+    rows = ask("partners-by-facet", school="telecom-paris", only="network")
     assert [(r["valueLabel"], r["partners"], r["agreements"]) for r in rows] == [
         ("no network", "49", "52"), ("Erasmus+", "34", "37"), ("ATHENS", "14", "14"),
         ("BRAFITEC", "7", "8"), ("EULiST", "6", "6"), ("ARFITEC", "1", "1")]
-    status = ask("partners-by-facet", school="telecom-paris", facet="status")
+    status = ask("partners-by-facet", school="telecom-paris", only="status")
     assert [(r["valueLabel"], r["partners"], r["agreements"]) for r in status] == [
         ("active", "95", "104"), ("suspended", "5", "5")]
     estp = ask("partners-by-facet", school="estp")

@@ -85,7 +85,7 @@ PARAMETERS = {
     "documents": {"school": False},
     "schools": {},
     "school-profile": {"school": True},
-    "partners-by-facet": {"school": True, "facet": False},
+    "partners-by-facet": {"school": True, "only": False},
 }
 # A value for every parameter, chosen so that the query still has rows with all of them.
 EXAMPLES = {
@@ -105,7 +105,7 @@ EXAMPLES = {
     "partner-overlap": {"school": "estp"},
     "documents": {"school": "telecom-paris"},
     "school-profile": {"school": "estp"},
-    "partners-by-facet": {"school": "telecom-paris", "facet": "network"},
+    "partners-by-facet": {"school": "telecom-paris", "only": "network"},
 }
 _SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:])", re.IGNORECASE)
 
