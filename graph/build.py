@@ -31,9 +31,10 @@ from graph.errors import BuildError
 from graph.manifest import Source, load_manifest
 from graph.parse import PARSERS
 from graph.records import ParsedDocument
-from graph.registry import FACULTY, INSTITUTION, Registry, load_registry
+from graph.registry import FACULTY, INSTITUTION, Entity, Network, Registry, load_registry
 from graph.report import BuildReport
 from graph.resolve import Resolution, resolve_rows
+from passerelle.matching import NAMES_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "passerelle.ttl"
@@ -50,6 +51,9 @@ class Dataset:
     sources: list[Source]
     timings: dict[str, float] = field(default_factory=dict)
     peak_mib: dict[str, int] = field(default_factory=dict)  # peak memory after each stage
+    # Every institution and faculty with all its names, written as the build directory's
+    # NAMES_FILE for the server's reconciliation service.
+    names: list[dict] = field(default_factory=list)
 
     @property
     def quads(self) -> list[Quad]:
@@ -85,7 +89,7 @@ def _timed(timings: dict[str, float], stage: str, peaks: dict[str, int] | None =
 def assemble(seeds_dir: Path, ontology: Path = ONTOLOGY, shapes: Path = SHAPES) -> Dataset:
     """Parse, resolve, convert, reason and validate; raise BuildError if anything fails."""
     sources = load_manifest(seeds_dir, set(PARSERS))
-    registry = load_registry(seeds_dir)
+    registry = _with_new_publishers(load_registry(seeds_dir), sources, seeds_dir)
     _check_publishers(sources, registry, seeds_dir)
     working = Store()  # in memory: the rules and checks below write and read it many times
     dataset = Dataset(working, BuildReport(), sources)
@@ -111,6 +115,7 @@ def build(seeds_dir: Path, store_path: Path) -> BuildResult:
                 triples = store.write_store(build_dir, dataset.store)
             store.write_json(build_dir / "build.json", _metadata(dataset, build_dir.name, triples))
             store.write_json(build_dir / "report.json", dataset.report.to_dict())
+            store.write_json(build_dir / NAMES_FILE, dataset.names)
             store.publish(store_path, build_dir)
         except OSError as exc:  # disk full, permissions: the published store is untouched
             store.discard(build_dir)
@@ -143,8 +148,33 @@ def _convert(sources: list[Source], registry: Registry, dataset: Dataset) -> Bui
         resolved = {s.id: resolve_rows(parsed[s.id].rows, s.school, registry) for s in sources}
     with _timed(timings, "rdf", peaks):
         _to_rdf(sources, parsed, resolved, registry, dataset.store)
+        dataset.names = [named.to_dict() for named in registry.named()]
     with _timed(timings, "report", peaks):
         return _report(sources, parsed, resolved, registry)
+
+
+def _with_new_publishers(registry: Registry, sources: list[Source], seeds_dir: Path) -> Registry:
+    """The registry with the schools that sources declare ([source.new_publisher]) and the
+    set of publishing schools."""
+    added: dict[str, Entity] = {}
+    for source in sources:
+        declared = source.new_publisher
+        if declared is None:
+            continue
+        if source.publisher in registry.entities:
+            raise BuildError(f"source {source.id!r} declares publisher {source.publisher!r} as "
+                             "new, but the registry has it: drop [source.new_publisher]",
+                             seeds_dir / "sources.toml")
+        entity = Entity(
+            id=source.publisher, kind=INSTITUTION, label=declared.label,
+            country=declared.country, category="school", website=declared.website,
+            note=f"Publisher of source {source.id}, declared in sources.toml "
+                 "([source.new_publisher]); not in the registry yet.")
+        if added.get(entity.id, entity).label != entity.label:
+            raise BuildError(f"publisher {entity.id!r} is declared twice with different "
+                             "labels", seeds_dir / "sources.toml")
+        added.setdefault(entity.id, entity)
+    return registry.with_entities(list(added.values()), {s.school for s in sources})
 
 
 def _check_publishers(sources: list[Source], registry: Registry, seeds_dir: Path) -> None:
@@ -159,6 +189,11 @@ def _to_rdf(sources, parsed, resolved, registry: Registry, working: Store) -> No
     registered = list(registry.entities.values())
     for resolution in resolved.values():
         registry.entities.update(resolution.new_entities)
+    for document in parsed.values():  # networks a contribution names that nobody describes
+        for key, label in document.new_networks.items():
+            registry.networks.setdefault(key, Network(
+                key, label, "unclassified", note=f"Named by source {document.source_id}; "
+                "not in seeds/networks.toml yet."))
     new_countries = {e.country for r in resolved.values() for e in r.new_entities.values()}
     working.bulk_extend(rdf.registry_quads(registry, registered, new_countries, "registry"))
     for source in sources:

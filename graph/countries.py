@@ -16,7 +16,8 @@ from pathlib import Path
 import pycountry
 
 from graph.errors import BuildError
-from graph.normalise import normalise_name
+from passerelle.countries import country_in_any_language
+from passerelle.normalise import normalise_name
 
 ALIASES_PATH = Path(__file__).resolve().parent.parent / "seeds" / "countries.toml"
 
@@ -73,3 +74,11 @@ def country_label(code: str) -> str:
     if country is None:
         raise BuildError(f"unknown ISO 3166-1 alpha-2 code {code!r}")
     return getattr(country, "common_name", None) or country.name
+
+
+def contributed_country(text: str) -> str | None:
+    """The country of a contribution's cell: an ISO 3166-1 alpha-2 code ("DE", "de"), or a
+    name in English, French or the country's own language ("Allemagne", "(Allemagne)",
+    "Etats-Unis", "Deutschland", "España"). Unlike ``country_code``, a two-letter cell is
+    read as a code: the contribution format says the column holds one."""
+    return country_in_any_language(text, country_code)

@@ -20,6 +20,16 @@ class UnidentifiedPublisher:
 
 
 @dataclass(frozen=True)
+class NewPublisher:
+    """A school that publishes a source but is not in the registry yet, declared by the
+    source's own entry ([source.new_publisher]): the build adds it as an institution."""
+
+    label: str
+    country: str
+    website: str | None = None
+
+
+@dataclass(frozen=True)
 class Source:
     id: str
     path: Path
@@ -28,6 +38,7 @@ class Source:
     language: str
     publisher: str | None = None
     unidentified_publisher: UnidentifiedPublisher | None = None
+    new_publisher: NewPublisher | None = None
     url: str | None = None
     url_evidence: str | None = None
     retrieved: str | None = None
@@ -70,6 +81,7 @@ def _source(entry: dict, seeds_dir: Path, manifest: Path, parsers: set[str]) -> 
     if not document.is_file():
         raise BuildError(f"source {name!r}: document not found", document)
     stand_in = entry.get("unidentified_publisher")
+    new_publisher = _new_publisher(entry, manifest)
     if bool(entry.get("publisher")) == bool(stand_in):
         raise BuildError(f"source {name!r} needs either a publisher or an "
                          "[source.unidentified_publisher] table, not both", manifest)
@@ -77,6 +89,28 @@ def _source(entry: dict, seeds_dir: Path, manifest: Path, parsers: set[str]) -> 
         id=entry["id"], path=document, title=entry["title"], parser=entry["parser"],
         language=entry["language"], publisher=entry.get("publisher"),
         unidentified_publisher=UnidentifiedPublisher(**stand_in) if stand_in else None,
+        new_publisher=new_publisher,
         url=entry.get("url"), url_evidence=entry.get("url_evidence"),
         retrieved=entry.get("retrieved"),
     )
+
+
+def _new_publisher(entry: dict, manifest: Path) -> NewPublisher | None:
+    declared = entry.get("new_publisher")
+    if declared is None:
+        return None
+    name = entry["id"]
+    if not entry.get("publisher"):
+        raise BuildError(f"source {name!r}: [source.new_publisher] declares the school that "
+                         "'publisher' names; give it a publisher id", manifest)
+    unknown = set(declared) - {"label", "country", "website"}
+    missing = {"label", "country"} - set(declared)
+    if unknown or missing:
+        raise BuildError(f"source {name!r}: [source.new_publisher] takes label, country and "
+                         f"website (missing: {', '.join(sorted(missing)) or 'none'}; unknown: "
+                         f"{', '.join(sorted(unknown)) or 'none'})", manifest)
+    country = str(declared["country"])
+    if len(country) != 2 or not country.isalpha() or not country.isupper():
+        raise BuildError(f"source {name!r}: [source.new_publisher] country {country!r} is not "
+                         "an ISO 3166-1 alpha-2 code", manifest)
+    return NewPublisher(str(declared["label"]), country, declared.get("website"))

@@ -43,6 +43,7 @@ NETWORK_KINDS = {
     "university-alliance": "UniversityAlliance", "quality-label": "QualityLabel",
     "professional-body": "ProfessionalBody", "binational-university": "BinationalUniversity",
     "university-association": "UniversityAssociation",
+    "unclassified": "UnclassifiedNetwork",
 }
 
 
@@ -240,12 +241,14 @@ def _agreement(out: Quads, agreement: Agreement, slug: str, source: Source, docu
                 (entity_iri("faculty", f) for f in agreement.faculties))
     out.add_all(node, pas("agreementType"), (pas(AGREEMENT_TYPES[t]) for t in agreement.types))
     out.add_all(node, pas("network"),
-                (entity_iri("network", NETWORKS[n]) for n in agreement.networks))
+                (entity_iri("network", NETWORKS.get(n, n)) for n in agreement.networks))
     out.add(node, pas("status"), pas(STATUS[agreement.status]))
     if agreement.agreement_text:
         out.add(node, pas("agreementText"), text(agreement.agreement_text))
     if agreement.url:
         out.add(node, pas("sourceUrl"), typed(agreement.url, "anyURI"))
+    if agreement.note:
+        out.add(node, NOTE, text(agreement.note))
     _provenance(out, node, agreement.origin, document)
 
 

@@ -33,7 +33,8 @@ class PartnerRow:
     acronym taken off (the acronym goes to ``acronym``). ``country`` is an ISO 3166-1 alpha-2
     code read from the document's own heading or cell (None where the document gives none).
     ``parent_line`` is the line of the enclosing bullet for nested rows. ``types`` and
-    ``networks`` are vocabulary keys; ``agreement_text`` is the verbatim agreement wording.
+    ``networks`` are vocabulary keys (or, for a network the vocabulary does not know, the key
+    of ``ParsedDocument.new_networks``); ``agreement_text`` is the verbatim agreement wording.
     A row with no types and no networks states no agreement of its own (a group heading, or
     a unit of its parent's agreement).
     """
@@ -48,6 +49,8 @@ class PartnerRow:
     networks: tuple[str, ...] = ()
     status: str = ACTIVE
     agreement_text: str = ""
+    faculty: str | None = None  # a contribution's faculty cell: a unit of ``name``
+    note: str = ""  # a contribution's note cell, kept on the agreement
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ class ParsedDocument:
     programmes: list[ProgrammeRule] = field(default_factory=list)
     memberships: list[NetworkMembership] = field(default_factory=list)
     lines: list[LineOutcome] = field(default_factory=list)
+    new_networks: dict[str, str] = field(default_factory=dict)  # key -> name as written
 
     def account(self, origin: Origin, outcome: str, detail: str) -> None:
         self.lines.append(LineOutcome(origin.source_id, origin.line, origin.text, outcome, detail))

@@ -7,13 +7,15 @@ decides what a name means.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from graph.errors import BuildError
-from graph.normalise import name_key, normalise_name
+from passerelle.matching import Named, NameIndex
+from passerelle.normalise import name_key, normalise_name
 
 INSTITUTION = "institution"
 FACULTY = "faculty"
@@ -66,6 +68,11 @@ class Registry:
     # thousands of faculties share at scale) is looked up among its parent's faculties
     # without going through everyone else's.
     units: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
+    # ROR ID -> (names, acronyms) of its record in every language (seeds/identifiers/), for
+    # the names the registry itself does not list.
+    ror_names: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    schools: set[str] = field(default_factory=set)  # ids of the publishers of sources
+    _names: NameIndex | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         indexes = {name: defaultdict(list) for name in INDEXES}
@@ -105,6 +112,31 @@ class Registry:
     def faculties_of(self, institution_id: str) -> list[Entity]:
         return [e for e in self.entities.values() if e.parent == institution_id]
 
+    def named(self) -> list[Named]:
+        """Every entity as the name matcher (passerelle/matching.py) sees it: the registry's
+        names and acronyms, and those of its ROR record."""
+        named = []
+        for entity in self.entities.values():
+            ror_names, ror_acronyms = self.ror_names.get(entity.ror or "", ((), ()))
+            named.append(Named(
+                id=entity.id, kind=entity.kind, label=entity.label, country=entity.country,
+                names=tuple(dict.fromkeys((entity.label, *entity.aliases, *ror_names))),
+                acronyms=tuple(dict.fromkeys((*entity.acronyms, *ror_acronyms))),
+                parent=entity.parent, part_of=entity.part_of, category=entity.category,
+                ror=entity.ror, wikidata=entity.wikidata, school=entity.id in self.schools))
+        return named
+
+    def names(self) -> NameIndex:
+        """The name matcher over the registry, built on first use."""
+        if self._names is None:
+            self._names = NameIndex.of(self.named())
+        return self._names
+
+    def with_entities(self, added: list[Entity], schools: set[str]) -> Registry:
+        """A registry with more entities (the new publishers of sources) and its schools."""
+        entities = {**self.entities, **{entity.id: entity for entity in added}}
+        return replace(self, entities=entities, schools=set(schools), _names=None)
+
 
 def load_registry(seeds_dir: Path) -> Registry:
     """Read registry.toml and networks.toml; refuse dangling references and duplicate ids."""
@@ -129,7 +161,25 @@ def load_registry(seeds_dir: Path) -> Registry:
         except TypeError as exc:
             raise BuildError(f"network {entry.get('id')!r}: {exc}", networks_path) from exc
         networks[network.id] = network
-    return Registry(entities, networks)
+    return Registry(entities, networks, ror_names=read_ror_names(seeds_dir / ROR_RECORDS))
+
+
+ROR_RECORDS = Path("identifiers") / "ror-records.json"
+
+
+def read_ror_names(path: Path) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """ROR ID -> (labels and aliases, acronyms) of each record of a ROR v2 JSON array; empty
+    when the seeds ship no records."""
+    if not path.is_file():
+        return {}
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+        return {record["id"]: (
+            tuple(n["value"] for n in record["names"] if "acronym" not in n.get("types", ())),
+            tuple(n["value"] for n in record["names"] if "acronym" in n.get("types", ())))
+            for record in records}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BuildError(f"cannot read the ROR records: {exc}", path) from exc
 
 
 def _read_toml(path: Path) -> dict:

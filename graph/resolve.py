@@ -1,10 +1,15 @@
 """Resolve: the names of a document's partner rows become registry entities and agreements.
 
 A name is looked up by exact alias, then by the web domain of its link, then by its words in
-any order, then by acronym, always within the country the document gives. A name that
-matches nothing with confidence becomes a new entity flagged in the report, never merged
-into a look-alike. Links are evidence to check, not truth: a link whose country or domain
-contradicts the document or the registry is reported.
+any order, then by acronym, always within the country the document gives; a name none of
+these place goes to the name matcher (passerelle/matching.py: folded words in any language,
+small misspellings, acronyms, the ROR record's names), which resolves it on strong evidence
+only. A name that matches nothing with confidence becomes a new entity flagged in the
+report with its best candidates and why each was not taken, never merged into a look-alike.
+A contribution's faculty cell is looked up among the faculties of the partner's institution
+the same way, and becomes a new faculty of it when none matches. Links are evidence to
+check, not truth: a link whose country or domain contradicts the document or the registry
+is reported.
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from urllib.parse import urlsplit
 
 import pycountry
 
-from graph.normalise import name_key, normalise_name
 from graph.records import Origin, PartnerRow
-from graph.registry import INSTITUTION, Entity, Registry
+from graph.registry import FACULTY, INSTITUTION, Entity, Registry
+from passerelle.matching import Decision
+from passerelle.normalise import name_key, normalise_name
 
 # Country-code top-level domains that are sold worldwide and say nothing about a country.
 GENERIC_CCTLDS = {"io", "ai", "me", "tv", "cc", "fm", "ly", "co"}
@@ -31,7 +37,8 @@ class Match:
 
     institution: str
     faculties: tuple[str, ...] = ()
-    method: str = "alias"  # alias | domain | words | acronym | new
+    # alias | domain | words | acronym | new, or the matcher's evidence (passerelle.matching)
+    method: str = "alias"
     warnings: tuple[str, ...] = ()
 
 
@@ -48,6 +55,7 @@ class Agreement:
     status: str
     agreement_text: str
     url: str | None
+    note: str = ""
 
 
 @dataclass
@@ -70,6 +78,8 @@ def resolve_rows(rows: list[PartnerRow], school: str, registry: Registry) -> Res
         match = resolve_name(row, registry, within=parent[1].institution if parent else None)
         if match.method == "new":
             result.new_entities.setdefault(match.institution, _new_entity(row, match.institution))
+        if row.faculty:
+            match = _with_faculty(row, match, registry, result)
         matches.append(match)
         at_line.setdefault(row.origin.line, (row, match))
         if row.parent_line:
@@ -103,7 +113,7 @@ def _assemble(row, match, at_line, children, school, registry, result) -> tuple[
             institution=None if match.faculties else match.institution,
             faculties=tuple(dict.fromkeys(faculties)),
             types=row.types or ("type-not-stated",), networks=row.networks,
-            status=row.status, agreement_text=row.agreement_text, url=row.url))
+            status=row.status, agreement_text=row.agreement_text, url=row.url, note=row.note))
         detail = f"agreement with {_describe(match, registry)}"
         if units:
             detail += f" (units on lines {', '.join(str(u.origin.line) for u in units)})"
@@ -151,10 +161,52 @@ def resolve_name(row: PartnerRow, registry: Registry, within: str | None = None)
             _choose(registry.lookup(index, keys), row, registry, rejected)
         if match:
             return Match(match[0], match[1], method, tuple(_link_warnings(row, match, registry)))
+    decision = registry.names().resolve(row.name, row.country, row.acronym, within)
+    if decision.match:
+        found = registry.entities[decision.match]
+        match = (found.parent, (found.id,)) if found.kind == FACULTY else (found.id, ())
+        chosen = decision.chosen
+        method = f"{decision.evidence}: {chosen.matched!r}" if chosen else decision.evidence
+        return Match(match[0], match[1], method, tuple(_link_warnings(row, match, registry)))
     warnings = [f"no registry entry matches {row.name!r}: new entity, check it"]
     if rejected:
-        warnings.append("rejected look-alikes in other countries: " + ", ".join(rejected))
+        warnings.append("rejected look-alikes in other countries: "
+                        + ", ".join(dict.fromkeys(rejected)))
+    if decision.candidates:
+        warnings.append(candidates_text(decision))
     return Match(_new_id(row.name), (), "new", tuple(warnings))
+
+
+def candidates_text(decision: Decision) -> str:
+    """The best candidates of a name that did not resolve, and why each was not taken."""
+    return "candidates not taken: " + " | ".join(
+        f"{c.id} ({c.label}; {c.evidence} {c.score:.2f}): {c.why_not}"
+        for c in decision.candidates)
+
+
+def _with_faculty(row: PartnerRow, match: Match, registry: Registry,
+                  result: Resolution) -> Match:
+    """A contribution row's faculty cell, looked up among the faculties of the row's
+    institution (registered aliases first, then the matcher); a new faculty of it otherwise."""
+    institution = match.institution
+    found = registry.lookup("alias", [normalise_name(row.faculty)], institution) or \
+        registry.lookup("key", [name_key(row.faculty)], institution)
+    warnings = list(match.warnings)
+    if len(found) != 1 and institution in registry.entities:
+        decision = registry.names().resolve(row.faculty, within=institution)
+        found = [decision.match] if decision.match else []
+        if not found and decision.candidates:
+            warnings.append(f"faculty {row.faculty!r}: " + candidates_text(decision))
+    if len(found) == 1:
+        return Match(institution, (found[0],), match.method, tuple(warnings))
+    faculty_id = _new_id(f"{institution} {row.faculty}")
+    result.new_entities.setdefault(faculty_id, Entity(
+        id=faculty_id, kind=FACULTY, label=row.faculty, parent=institution,
+        note=f"Not in the registry: created from {row.origin.source_id} line "
+             f"{row.origin.line}."))
+    warnings.append(f"no faculty of {institution} matches {row.faculty!r}: new faculty "
+                    f"{faculty_id}, check it")
+    return Match(institution, (faculty_id,), match.method, tuple(warnings))
 
 
 def _spellings(row: PartnerRow) -> list[str]:

@@ -1,4 +1,4 @@
-"""graph.normalise: the one name comparison shared by the resolver and the identifier linker.
+"""passerelle.normalise: the one name comparison shared by the resolver and the identifier linker.
 
 The inputs are spellings found in the seeds (000 and 003) or in the ROR reference records.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.normalise import acronyms_in, name_key, normalise_name
+from passerelle.normalise import acronyms_in, name_key, normalise_name
 
 
 @pytest.mark.parametrize(("written", "normal"), [

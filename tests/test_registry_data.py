@@ -19,8 +19,8 @@ import pycountry
 import pytest
 
 from graph.link.ror import record_from_json
-from graph.normalise import name_key, normalise_name
 from graph.vocabulary import NETWORKS
+from passerelle.normalise import name_key, normalise_name
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 PARTNER_LIST = SEEDS / "000_321cffa3179d9234.txt"

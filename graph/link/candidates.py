@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from graph.link.entries import FACULTY, Entry
 from graph.link.ror import RorRecord
-from graph.normalise import acronyms_in, name_key, normalise_name, words_key
+from passerelle.normalise import acronyms_in, name_key, normalise_name, words_key
 
 KEEP_PER_ENTRY = 5
 # Where a candidate's record comes from: the ROR dump, or only the crosswalk (whose rows carry

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from graph.errors import BuildError
 from graph.link.ror import ROR_PREFIX, RorName, RorRecord
-from graph.normalise import acronyms_in
+from passerelle.normalise import acronyms_in
 
 QID = re.compile(r"Q[1-9][0-9]*")
 CROSSWALK_COLUMNS = ["ror_id", "grid_id", "wikidata_id", "unitid", "name"]

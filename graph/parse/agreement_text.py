@@ -37,6 +37,17 @@ TYPE_PHRASES = {
     "echange": "exchange",
     "exchange": "exchange",
     "bilateral": "bilateral",
+    # English and French wordings of the contribution format (graph/parse/partner_csv.py)
+    "master double degree": "master-double-degree",
+    "exchange agreement": "exchange",
+    "accord d'echange": "exchange",
+    "doctoral exchange": "doctoral-exchange",
+    "research framework agreement": "research-framework-agreement",
+    "cotutelle framework agreement": "cotutelle-framework",
+    "cotutelle": "doctoral-cotutelle",
+    "doctoral cotutelle": "doctoral-cotutelle",
+    "bilateral agreement": "bilateral",
+    "accord bilateral": "bilateral",
 }
 
 # Normalised name -> network key (networks, programmes and labels alike).
@@ -48,6 +59,8 @@ NETWORK_PHRASES = {
     "brafitec": "brafitec",
     "arfitec": "arfitec",
     "ge3": "ge3",
+    "global e3": "ge3",
+    "global engineering education exchange": "ge3",
     "eulist": "eulist",
     "eur-ace": "eur-ace",
     "eurace": "eur-ace",

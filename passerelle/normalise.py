@@ -1,4 +1,5 @@
-"""One way to compare institution names, shared by the resolver and the identifier linker.
+"""One way to compare institution names, shared by the build (resolver, identifier linker)
+and the server (reconciliation): part of the neutral layer, it imports neither.
 
 Two names that differ only in case, accents, apostrophe or dash style, punctuation,
 spacing (``normalise_name``) or word order (``name_key``) compare equal. Nothing here knows
