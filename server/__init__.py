@@ -86,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
         meta,
         pages,
         queries,
+        reconcile,
         remote_store,
         search,
         security,
@@ -118,7 +119,8 @@ def create_app(config: dict | None = None) -> Flask:
     cors.register(app)
     security.register(app)
     caching.register(app)  # ETags and 304s: answers only change when a build is published
-    for blueprint in (sparql.bp, meta.bp, queries.bp, pages.bp, home.bp, search.bp):
+    for blueprint in (sparql.bp, meta.bp, queries.bp, pages.bp, home.bp, search.bp,
+                      reconcile.bp):
         app.register_blueprint(blueprint)
     if token:
         app.register_blueprint(sparql.update_bp)
