@@ -91,6 +91,7 @@ def create_app(config: dict | None = None) -> Flask:
         search,
         security,
         sparql,
+        vendor,
     )
     from server.executor import QueryExecutor
     from server.store import StoreLink, link_target, open_store
@@ -120,7 +121,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.register(app)
     caching.register(app)  # ETags and 304s: answers only change when a build is published
     for blueprint in (sparql.bp, meta.bp, queries.bp, pages.bp, home.bp, search.bp,
-                      reconcile.bp):
+                      reconcile.bp, vendor.bp):
         app.register_blueprint(blueprint)
     if token:
         app.register_blueprint(sparql.update_bp)

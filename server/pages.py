@@ -14,6 +14,7 @@ reads what it needs from data attributes.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask import (
@@ -27,6 +28,7 @@ from flask import (
 )
 from pyoxigraph import NamedNode, Store, Triple, Variable, serialize
 
+from server import dashboards, vendor
 from server.errors import ApiError
 from server.negotiation import GRAPH, negotiate, prefers_html
 from server.queries import catalogue
@@ -155,8 +157,8 @@ def entity(path: str):
             return Response(page, status=404, mimetype="text/html")
         raise ApiError(404, "Not Found", f"the graph has nothing about <{iri.value}>")
     if wants_html:
-        response = Response(render_template("entity.html", **entity_view(store, iri)),
-                            mimetype="text/html")
+        template, view = entity_page(store, iri)
+        response = Response(render_template(template, **view), mimetype="text/html")
     else:
         answer = negotiate(accept, GRAPH, override)
         body = serialize(sorted(triples, key=str), format=answer.oxigraph, prefixes=PREFIXES)
@@ -182,7 +184,9 @@ def describe(store: Store, iri: NamedNode) -> set[Triple]:
 def entity_view(store: Store, iri: NamedNode) -> dict:
     """What the HTML page shows: label, facts, links in, agreements."""
     bound = {Variable("entity"): iri}
-    facts = _rows(store.query(FACTS, use_default_graph_as_union=True, substitutions=bound))
+    facts = sorted(_rows(store.query(FACTS, use_default_graph_as_union=True,
+                                     substitutions=bound)),
+                   key=lambda f: (f["property"], natural_key(f["value"])))
     links = _rows(store.query(LINKS_IN, use_default_graph_as_union=True, substitutions=bound))
     agreements = _rows(store.query(AGREEMENTS, use_default_graph_as_union=True,
                                    substitutions=bound))
@@ -192,6 +196,26 @@ def entity_view(store: Store, iri: NamedNode) -> dict:
                       for a in agreements if a["role"] == "partner"})
     return {"iri": iri.value, "label": labels[0] if labels else iri.value, "facts": facts,
             "links": links, "agreements": agreements, "listed_by": schools}
+
+
+def entity_page(store: Store, iri: NamedNode) -> tuple[str, dict]:
+    """The template and what it shows: a school's dashboard, an institution's page, or the
+    plain page of any other entity. On the first two the triples are folded below."""
+    view = entity_view(store, iri)
+    classes = {f["value"] for f in view["facts"] if f["property"] == PREFIXES["rdf"] + "type"}
+    if PREFIXES["pas"] + "School" in classes:
+        return "school.html", {**view, **dashboards.school_view(iri.value), "folded": True,
+                               "map": vendor.map_assets()}
+    if PREFIXES["pas"] + "Institution" in classes:
+        return "institution.html", {**view, **dashboards.institution_view(iri.value,
+                                                                          view["facts"]),
+                                    "folded": True}
+    return "entity.html", view
+
+
+def natural_key(text: str) -> tuple:
+    """Text sorted as people expect numbers in it: line-9 before line-10."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"([0-9]+)", text))
 
 
 def _rows(solutions) -> list[dict]:

@@ -51,3 +51,41 @@ def test_header_search_suggests_tum(site, browser, typed):
         "document.querySelector('header .suggestions li a').getAttribute('href')") == \
         "/id/institution/tum"
     assert console_problems(browser.events) == []
+
+
+def test_school_dashboard_draws_its_map_and_charts(site, browser):
+    open_page(browser, site + "/id/institution/telecom-paris")
+    # 40 partner countries, each a shape of world-atlas's 1:50m map (Singapore included).
+    assert browser.wait_for("document.querySelectorAll('svg.world path.partner-country')"
+                            ".length") == 40
+    assert browser.evaluate("document.querySelectorAll('svg.world path.country').length") > 200
+    assert browser.evaluate("[...document.querySelectorAll('svg.world path.partner-country')]"
+                            ".every(p => p.getAttribute('d').length > 10)")
+    # Bars: 11 agreement types (every type but "bilateral agreement", which only 003 uses),
+    # 6 network values, 2 statuses, 2 other schools.
+    assert browser.evaluate("[...document.querySelectorAll('svg.bars')].map("
+                            "s => s.querySelectorAll('rect.bar').length)") == [11, 6, 2, 2]
+    assert browser.evaluate("document.querySelector('#overlap svg.bars a')"
+                            ".getAttribute('href')") == \
+        "/queries/shared-partners?school=telecom-paris&other=unidentified-school-003"
+    assert console_problems(browser.events) == []
+
+
+def test_partners_table_sorts_by_a_clicked_column(site, browser):
+    open_page(browser, site + "/id/institution/telecom-paris")
+    first = "document.querySelector('#partners tbody tr td').textContent"
+    assert browser.wait_for("!!document.querySelector('#partners th button.sort')")
+    browser.evaluate("document.querySelector('#partners th button.sort').click()")
+    ascending = browser.evaluate(first)
+    browser.evaluate("document.querySelector('#partners th button.sort').click()")
+    descending = browser.evaluate(first)
+    names = browser.evaluate("[...document.querySelectorAll('#partners tbody tr')]"
+                             ".map(r => r.cells[0].textContent.toLowerCase())")
+    assert names == sorted(names, reverse=True) and ascending != descending
+    assert console_problems(browser.events) == []
+
+
+def test_institution_page_has_no_console_error(site, browser):
+    open_page(browser, site + "/id/institution/tum")
+    assert browser.wait_for("!!document.querySelector('#listed-by th button.sort')")
+    assert console_problems(browser.events) == []
