@@ -28,11 +28,17 @@ class BuildReport:
     documents: list[DocumentSummary] = field(default_factory=list)
     lines: list[LineOutcome] = field(default_factory=list)
     entities: dict[str, int] = field(default_factory=dict)  # institutions, schools, ...
+    # The entities the documents named that the registry lacks (id, kind, label, country,
+    # parent, note), for `passerelle link --new-names` to propose identifiers for.
+    new_entities: list[dict] = field(default_factory=list)
 
     def add_document(self, parsed: ParsedDocument, resolution: Resolution) -> None:
         merged = [_merge(line, resolution.notes.get(line.line)) for line in parsed.lines]
         merged.sort(key=lambda line: line.line)
         self.lines.extend(merged)
+        self.new_entities.extend(
+            {"id": e.id, "kind": e.kind, "label": e.label, "country": e.country,
+             "parent": e.parent, "note": e.note} for e in resolution.new_entities.values())
         self.documents.append(DocumentSummary(
             source_id=parsed.source_id, lines=len(merged), rows=len(parsed.rows),
             agreements=len(resolution.agreements), figures=len(parsed.figures),
@@ -52,6 +58,7 @@ class BuildReport:
             "documents": [asdict(d) for d in self.documents],
             "entities": self.entities,
             "skipped_by_reason": self.skipped_by_reason(),
+            "new_entities": self.new_entities,
             "lines": [asdict(line) for line in self.lines],
         }
 

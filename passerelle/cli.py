@@ -214,8 +214,13 @@ WIKIDATA_QUERY_SERVICE = "https://query.wikidata.org/sparql"
 @click.option("--registry", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               default=ROOT / "seeds" / "registry.toml", show_default=True,
               help="The institution registry to link.")
+@click.option("--new-names", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="With --ror-dump or --endpoint: also propose identifiers for the new "
+              "institutions of this build report (passerelle build --report); accepting one "
+              "adds it to the registry.")
 def link(ror_dump: Path | None, crosswalk: Path | None, endpoint: str | None,
-         review_path: Path, accept_path: Path | None, registry: Path) -> None:
+         review_path: Path, accept_path: Path | None, registry: Path,
+         new_names: Path | None) -> None:
     """Propose Wikidata / ROR identifiers for the registry, or accept reviewed ones.
 
     Give one of --ror-dump (offline), --endpoint (online) or --accept. The first two write a
@@ -224,18 +229,22 @@ def link(ror_dump: Path | None, crosswalk: Path | None, endpoint: str | None,
     """
     from graph.errors import BuildError
     from graph.link import accept, propose, propose_online
+    from graph.link.entries import read_new_names
 
     if sum(option is not None for option in (ror_dump, endpoint, accept_path)) != 1:
         raise click.UsageError("give exactly one of --ror-dump, --endpoint and --accept")
+    if new_names is not None and accept_path is not None:
+        raise click.UsageError("--new-names goes with --ror-dump or --endpoint")
     try:
+        extra = read_new_names(new_names) if new_names is not None else []
         if accept_path is not None:
             changed = accept(accept_path, registry)
             click.echo(f"{changed} registry entries updated from {accept_path}")
             return
         if ror_dump is not None:
-            summary = propose(registry, ror_dump, review_path, crosswalk)
+            summary = propose(registry, ror_dump, review_path, crosswalk, extra)
         else:
-            summary = propose_online(registry, endpoint, review_path)
+            summary = propose_online(registry, endpoint, review_path, extra)
     except BuildError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{summary.records_read} records read; {summary.entries} entries lack "

@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import json
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from pyoxigraph import Store
 
 from graph.build import assemble, build
 from graph.errors import BuildError
+from graph.link.review import read_review
 from graph.parse.partner_csv import parse_partner_csv
 from graph.registry import load_registry
 from graph.resolve import resolve_rows
+from passerelle.cli import main
 from passerelle.matching import NAMES_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -247,3 +251,48 @@ def test_a_bad_new_publisher_table_fails_the_build_naming_the_entry(tmp_path, ch
     manifest.write_text(manifest.read_text(encoding="utf-8") + entry, encoding="utf-8")
     with pytest.raises(BuildError, match=message):
         assemble(seeds)
+
+
+# --- `passerelle link` for the new names, then a rebuild -----------------------------------
+
+def test_linking_a_new_name_adds_it_to_the_registry_and_the_rebuild_resolves_it(tmp_path):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(ROOT / "seeds", seeds)
+    shutil.copy(CSV, seeds / CSV.name)
+    manifest = seeds / "sources.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") +
+                        (FIXTURE / "source-entry.toml").read_text(encoding="utf-8"),
+                        encoding="utf-8")
+    report, review = tmp_path / "report.json", tmp_path / "review.tsv"
+    runner = CliRunner()
+    built = runner.invoke(main, ["build", "--seeds", str(seeds), "--store",
+                                 str(tmp_path / "store"), "--report", str(report)])
+    assert built.exit_code == 0, built.output
+    proposed = runner.invoke(main, [
+        "link", "--registry", str(seeds / "registry.toml"), "--review", str(review),
+        "--ror-dump", str(FIXTURE / "ror-new-names.json"), "--new-names", str(report)])
+    assert proposed.exit_code == 0, proposed.output
+    rows = {row.entry_id: row for row in read_review(review) if row.rank == 1}
+    complutense = rows[NEW + "universidad-complutense-de-madrid"]
+    assert (complutense.ror, complutense.wikidata, complutense.match) == \
+        ("https://ror.org/02p0gd045", "Q219694", "name")
+    assert rows[NEW + "universite-laval"].ror == "https://ror.org/04sjchr03"
+    # The reviewer accepts Complutense only.
+    lines = review.read_text(encoding="utf-8").splitlines()
+    lines = [("accept" + line) if line.startswith("\tinstitution\t" + complutense.entry_id +
+                                                  "\t") and "\t1\t" in line else line
+             for line in lines]
+    review.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    accepted = runner.invoke(main, ["link", "--registry", str(seeds / "registry.toml"),
+                                    "--accept", str(review)])
+    assert accepted.exit_code == 0, accepted.output
+    entry = next(e for e in tomllib.loads((seeds / "registry.toml").read_text("utf-8"))
+                 ["institution"] if e["id"] == "universidad-complutense-de-madrid")
+    assert (entry["label"], entry["country"], entry["aliases"], entry["wikidata"]) == \
+        ("Universidad Complutense de Madrid", "ES", ["Universidad Complutense de Madrid"],
+         "Q219694")
+    rebuilt = build(seeds, tmp_path / "store")
+    by_line = {line.line: line.detail for line in rebuilt.dataset.report.lines
+               if line.source_id == SOURCE}
+    assert by_line[46].endswith("-> agreement with universidad-complutense-de-madrid (by alias)")
+    assert rebuilt.dataset.report.entities["new entities (not in the registry)"] == 16

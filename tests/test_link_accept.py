@@ -129,3 +129,36 @@ def test_a_file_without_the_columns_is_refused(registry, tmp_path):
     with pytest.raises(BuildError, match="a review file has the columns"):
         accept(review, registry)
     assert COLUMNS[0] == "decision"
+
+
+def new_name_row(entry_id: str, label: str, country: str) -> ReviewRow:
+    return replace(row(entry_id, "accept", ror="https://ror.org/02p0gd045", wikidata="Q219694"),
+                   entry_label=label, entry_country=country)
+
+
+def test_accepting_a_builds_new_name_adds_it_to_the_registry(registry):
+    accept(_review(registry, [new_name_row("unregistered-universidad-complutense-de-madrid",
+                                           "Universidad Complutense de Madrid", "ES")]),
+           registry)
+    added = next(e for e in tomllib.loads(registry.read_text(encoding="utf-8"))["institution"]
+                 if e["id"] == "universidad-complutense-de-madrid")
+    assert (added["label"], added["country"], added["aliases"], added["ror"],
+            added["wikidata"]) == ("Universidad Complutense de Madrid", "ES",
+                                   ["Universidad Complutense de Madrid"],
+                                   "https://ror.org/02p0gd045", "Q219694")
+
+
+def test_a_new_name_whose_id_the_registry_has_is_refused(registry):
+    existing = tomllib.loads(registry.read_text(encoding="utf-8"))["institution"][0]["id"]
+    before = registry.read_text(encoding="utf-8")
+    with pytest.raises(BuildError, match=f"already has an entry '{existing}'; add the "
+                                         "spelling 'X' to its aliases instead"):
+        accept(_review(registry, [new_name_row(f"unregistered-{existing}", "X", "DE")]),
+               registry)
+    assert registry.read_text(encoding="utf-8") == before
+
+
+def _review(registry: Path, rows: list[ReviewRow]) -> Path:
+    path = registry.parent / "review.tsv"
+    write_review(rows, path)
+    return path

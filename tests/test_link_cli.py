@@ -74,3 +74,21 @@ def test_library_errors_become_messages(workspace):
     result = run("--accept", str(workspace["review"]), "--registry", str(workspace["registry"]))
     assert result.exit_code == 1
     assert "Error:" in result.output and "a review file has the columns" in result.output
+
+
+def test_new_names_go_with_a_proposal_not_with_accept(workspace):
+    workspace["review"].write_text("decision\n")
+    report = workspace["review"].parent / "report.json"
+    report.write_text('{"new_entities": []}')
+    result = run("--accept", str(workspace["review"]), "--new-names", str(report))
+    assert result.exit_code == 2
+    assert "--new-names goes with --ror-dump or --endpoint" in result.output
+
+
+def test_a_report_without_new_entities_is_named(workspace):
+    report = workspace["review"].parent / "report.json"
+    report.write_text('{"documents": []}')
+    result = run("--ror-dump", str(workspace["dump"]), "--new-names", str(report),
+                 "--registry", str(workspace["registry"]), "--review", str(workspace["review"]))
+    assert result.exit_code == 1
+    assert "cannot read the new entities of a build report: 'new_entities'" in result.output

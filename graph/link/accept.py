@@ -4,6 +4,10 @@ An accepted row writes ``ror``, ``wikidata`` (when the row has one) and ``identi
 (the row's evidence, then the reviewer's reason), plus ``domains`` from the record when the
 entry had none. A row accepted without a QID, or marked unresolved, writes ``unresolved``.
 An identifier already in the registry is never replaced by a different one.
+
+An accepted row for a build's new institution (``unregistered-...``, proposed with
+``--new-names``) adds it to the registry: id without the prefix, the school's spelling as
+label and alias, its country, and the identifiers, so that the next build resolves the name.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from tomlkit.items import Table
 
 from graph.errors import BuildError
 from graph.link.crosswalk import QID
-from graph.link.entries import FACULTY, INSTITUTION
+from graph.link.entries import FACULTY, INSTITUTION, NEW_PREFIX
 from graph.link.review import ACCEPT, UNRESOLVED, ReviewRow, read_review
 
 ROR_ID = re.compile(r"https://ror\.org/0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}")
@@ -30,6 +34,8 @@ def accept(review_path: Path, registry_path: Path) -> int:
               for kind in (INSTITUTION, FACULTY) for table in registry.get(kind, [])}
     for entry_id, row in decided.items():
         table = tables.get(entry_id)
+        if table is None and entry_id.startswith(NEW_PREFIX) and row.decision == ACCEPT:
+            table = _new_institution(registry, tables, row, review_path)
         if table is None:
             raise BuildError(f"the review names {entry_id}, which the registry does not have",
                              review_path)
@@ -39,6 +45,24 @@ def accept(review_path: Path, registry_path: Path) -> int:
             table["unresolved"] = row.reason
     registry_path.write_text(tomlkit.dumps(registry), encoding="utf-8")
     return len(decided)
+
+
+def _new_institution(registry, tables: dict, row: ReviewRow, review_path: Path) -> Table:
+    """A new [[institution]] for a build's new name, appended to the registry."""
+    new_id = row.entry_id.removeprefix(NEW_PREFIX)
+    if new_id in tables:
+        raise BuildError(f"{row.entry_id}: the registry already has an entry {new_id!r}; add "
+                         f"the spelling {row.entry_label!r} to its aliases instead", review_path)
+    table = tomlkit.table()
+    table["id"] = new_id
+    table["label"] = row.entry_label
+    table["country"] = row.entry_country
+    table["aliases"] = [row.entry_label]
+    table["note"] = ("Added by `passerelle link --accept` for a name a document used that the "
+                     "registry lacked; check its label and kind.")
+    registry.setdefault(INSTITUTION, tomlkit.aot()).append(table)
+    tables[new_id] = table
+    return registry[INSTITUTION][-1]
 
 
 def _decided_rows(rows: list[ReviewRow], review_path: Path) -> dict[str, ReviewRow]:

@@ -1,12 +1,15 @@
 """The registry entries the linker compares with identifier records.
 
 Reads ``[[institution]]`` and ``[[faculty]]`` tables of the curated registry
-(``seeds/registry.toml``). A faculty is compared in its parent's country; its identifiers are
-its own only when a record for the faculty itself exists.
+(``seeds/registry.toml``), and the new institutions a build found in its documents (the
+``new_entities`` of its report: names the resolver could not place, ``unregistered-...``).
+A faculty is compared in its parent's country; its identifiers are its own only when a
+record for the faculty itself exists.
 """
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,3 +86,19 @@ def _faculty(table: dict, institutions: dict[str, Entry], registry_path: Path) -
                          registry_path)
     return Entry(kind=FACULTY, country=parent.country, parent=parent.id,
                  parent_ror=parent.ror, **_common(table))
+
+
+NEW_PREFIX = "unregistered-"  # graph.resolve: the id of an entity a document named first
+
+
+def read_new_names(report_path: Path) -> list[Entry]:
+    """The new institutions of a build report (``passerelle build --report``), as entries."""
+    try:
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+        found = report["new_entities"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise BuildError(f"cannot read the new entities of a build report: {error}",
+                         report_path) from error
+    return [Entry(kind=INSTITUTION, id=e["id"], label=e["label"], country=e.get("country"),
+                  names=(e["label"],), acronyms=(), domains=())
+            for e in found if e.get("kind") == INSTITUTION and e["id"].startswith(NEW_PREFIX)]

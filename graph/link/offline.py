@@ -12,14 +12,16 @@ from graph.link.ror import read_records
 
 
 def propose(registry_path: Path, dump_path: Path, review_path: Path,
-            crosswalk_path: Path | None = None) -> LinkSummary:
+            crosswalk_path: Path | None = None, new_names: list[Entry] = ()) -> LinkSummary:
     """Rank dump records for every registry entry still lacking identifiers; write the review.
 
     With a crosswalk, the crosswalk's rows for ROR IDs absent from the dump are ranked too (by
-    name only). Every entry gets at least one row: its candidates best first, or a row with no
+    name only). ``new_names``: a build's new institutions (``read_new_names``), ranked too.
+    Every entry gets at least one row: its candidates best first, or a row with no
     record saying none was found (so that the reviewer can mark it unresolved).
     """
     entries = [entry for entry in read_entries(registry_path) if entry.needs_link]
+    entries += new_names
     crosswalk = read_crosswalk(crosswalk_path) if crosswalk_path else {}
     ranking = Ranking(entries)
     records_read = rank_records(ranking, dump_path, crosswalk)

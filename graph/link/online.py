@@ -18,10 +18,13 @@ BY_ROR_ID, BY_LABEL = 2.0, 1.0
 COUNTRY_AGREES, DOMAIN_AGREES = 0.3, 0.5
 
 
-def propose_online(registry_path: Path, endpoint: str, review_path: Path) -> LinkSummary:
-    """Query the endpoint for every entry still lacking identifiers; write the review file."""
+def propose_online(registry_path: Path, endpoint: str, review_path: Path,
+                   new_names: list[Entry] = ()) -> LinkSummary:
+    """Query the endpoint for every entry still lacking identifiers, and for a build's new
+    institutions (``new_names``); write the review file."""
     client = WikidataClient(endpoint)
     entries = [entry for entry in read_entries(registry_path) if entry.needs_link]
+    entries += new_names
     rows: list[ReviewRow] = []
     without: list[str] = []
     seen = 0
