@@ -193,8 +193,8 @@ class NameIndex:
         return pool
 
     def _evidence(self, name: str, acronym: str | None, pool) -> dict[str, tuple]:
-        """Entry id -> (evidence, score, matched name, words in common share) for every
-        entry with anything in common with the name."""
+        """Entry id -> (evidence, score, matched name) for every entry with a word, an
+        acronym or a misspelt word in common with the name: its best evidence."""
         words = fold(name)
         normal = normalise_name(name)
         names = pool if pool is not None else self.folded_names
