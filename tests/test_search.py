@@ -40,6 +40,8 @@ def test_score_orders_equal_prefix_words_inside(query, name, expected):
 
 
 def index(*entries: Entry) -> Index:
+    for e in entries:
+        e.folded_label = fold(e.label)
     return Index({e.iri: e for e in entries})
 
 
