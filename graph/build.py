@@ -116,6 +116,7 @@ def build(seeds_dir: Path, store_path: Path) -> BuildResult:
             store.write_json(build_dir / "build.json", _metadata(dataset, build_dir.name, triples))
             store.write_json(build_dir / "report.json", dataset.report.to_dict())
             store.write_json(build_dir / NAMES_FILE, dataset.names)
+            store.write_document_lines(build_dir, dataset.report.document_lines())
             store.publish(store_path, build_dir)
         except OSError as exc:  # disk full, permissions: the published store is untouched
             store.discard(build_dir)

@@ -53,6 +53,14 @@ class BuildReport:
     def of_outcome(self, outcome: str) -> list[LineOutcome]:
         return [line for line in self.lines if line.outcome == outcome]
 
+    def document_lines(self) -> dict[str, list[dict]]:
+        """Each document's lines, in order: number, text, outcome and detail."""
+        documents: dict[str, list[dict]] = {d.source_id: [] for d in self.documents}
+        for line in self.lines:
+            documents[line.source_id].append({"line": line.line, "text": line.text,
+                                              "outcome": line.outcome, "detail": line.detail})
+        return documents
+
     def to_dict(self) -> dict:
         return {
             "documents": [asdict(d) for d in self.documents],

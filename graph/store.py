@@ -23,6 +23,9 @@ from pyoxigraph import Quad, RdfFormat, Store
 from graph.errors import BuildError
 
 KEEP_BUILDS = 2
+# In a build directory: one file per document, its lines and what became of each (the
+# server's source viewer reads one document's file, whatever the size of the build).
+DOCUMENT_LINES = "lines"
 LOAD_CHUNK = 200_000  # quads per bulk load
 
 
@@ -78,6 +81,14 @@ def write_store(build_dir: Path, quads: Iterable[Quad]) -> int:
 def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n",
                     encoding="utf-8")
+
+
+def write_document_lines(build_dir: Path, documents: dict[str, list[dict]]) -> None:
+    """``lines/<source id>.json`` for each document: its lines, as the report has them."""
+    folder = build_dir / DOCUMENT_LINES
+    folder.mkdir()
+    for source_id, lines in documents.items():
+        write_json(folder / f"{source_id}.json", {"source_id": source_id, "lines": lines})
 
 
 def publish(store_link: Path, build_dir: Path) -> None:

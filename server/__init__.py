@@ -84,12 +84,14 @@ def create_app(config: dict | None = None) -> Flask:
         errors,
         home,
         meta,
+        ontology,
         pages,
         queries,
         reconcile,
         remote_store,
         search,
         security,
+        sources,
         sparql,
         vendor,
     )
@@ -121,7 +123,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.register(app)
     caching.register(app)  # ETags and 304s: answers only change when a build is published
     for blueprint in (sparql.bp, meta.bp, queries.bp, pages.bp, home.bp, search.bp,
-                      reconcile.bp, vendor.bp):
+                      reconcile.bp, vendor.bp, ontology.bp, sources.bp):
         app.register_blueprint(blueprint)
     if token:
         app.register_blueprint(sparql.update_bp)

@@ -23,7 +23,9 @@ binds it (SEP-0007), so a query can tell whether an optional parameter was given
 left out stays unbound. A parameter declared with ``column: false`` is still projected (so that
 pyoxigraph can bind it) but its column is left out of the result, whose columns are then only
 the ones the query documents. ``timeout`` (seconds, optional) lowers the query's time budget
-below the server's; it can never raise it. The request arguments `RESERVED_PARAMETERS`
+below the server's; it can never raise it. A parameter's ``example`` is a value that gives
+rows: the SPARQL editor's copy of the query has it written in (`editor_text`), help texts
+show it. The request arguments `RESERVED_PARAMETERS`
 (format, time budget, paging) cannot be parameter names.
 """
 
@@ -82,7 +84,8 @@ ENTITY_TYPES = {
     "network": ("network", (PAS + "Network",)),
     "country": ("country", (PAS + "Country",)),
 }
-PARAMETER_KEYS = {"name", "type", "required", "default", "allowed", "description", "column"}
+PARAMETER_KEYS = {"name", "type", "required", "default", "allowed", "description", "column",
+                  "example"}
 HEADER_KEYS = {"title", "description", "params", "tags", "timeout"}
 
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -116,12 +119,13 @@ class Parameter:
     allowed: tuple[str, ...] = ()
     description: str = ""
     column: bool = True  # False: projected only to be bound, left out of the result
+    example: str | None = None  # a value that gives rows: the editor binds it, help shows it
 
     def to_dict(self) -> dict:
         return {"name": self.name, "type": self.type, "required": self.required,
                 "default": self.default, "allowed": list(self.allowed),
                 "description": self.description, "accepts": PARAMETER_TYPES[self.type],
-                "column": self.column}
+                "column": self.column, "example": self.example}
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,16 @@ class CannedQuery:
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.params if p.name == name), None)
+
+    @property
+    def body(self) -> str:
+        """The SPARQL text without its ``#+`` header: what an editor shows."""
+        lines = [line for line in self.sparql.splitlines() if not line.startswith("#+")]
+        return "\n".join(lines).lstrip("\n") + "\n"
+
+    def examples(self) -> dict[str, str]:
+        """The example value of each parameter that has one."""
+        return {p.name: p.example for p in self.params if p.example is not None}
 
 
 @dataclass(frozen=True)
@@ -244,7 +258,8 @@ def _parameter(spec) -> Parameter:
                          f"({', '.join(sorted(RESERVED_PARAMETERS))})")
     if kind not in PARAMETER_TYPES:
         raise ValueError(f"parameter {name!r}: type {kind!r} is not one of {list(PARAMETER_TYPES)}")
-    required, default = spec.get("required", False), spec.get("default")
+    required, default, example = spec.get("required", False), spec.get("default"), \
+        spec.get("example")
     column = spec.get("column", True)
     for key, flag in (("required", required), ("column", column)):
         if not isinstance(flag, bool):
@@ -252,7 +267,8 @@ def _parameter(spec) -> Parameter:
     return Parameter(name=name, type=kind, required=required,
                      default=None if default is None else str(default),
                      allowed=tuple(str(a) for a in spec.get("allowed") or ()),
-                     description=str(spec.get("description", "")).strip(), column=column)
+                     description=str(spec.get("description", "")).strip(), column=column,
+                     example=None if example is None else str(example))
 
 
 def _check_query(path: Path, query: CannedQuery) -> None:
@@ -341,11 +357,39 @@ def bind(query: CannedQuery, values: Mapping[str, str],
             if parameter.required:
                 raise ParameterError(parameter.name, "a value is required")
             continue
-        if parameter.allowed and raw not in parameter.allowed:
-            raise ParameterError(parameter.name, f"{raw!r} is not one of "
-                                                 f"{', '.join(parameter.allowed)}")
-        bound[parameter.name] = to_term(parameter, raw, store)
+        bound[parameter.name] = checked_term(parameter, raw, store)
     return bound
+
+
+def checked_term(parameter: Parameter, raw: str, store: Store) -> NamedNode | Literal:
+    """The term of one value, which must be one of the allowed ones (if the parameter
+    lists them) and of the parameter's type (`to_term`)."""
+    if parameter.allowed and raw not in parameter.allowed:
+        raise ParameterError(parameter.name, f"{raw!r} is not one of "
+                                             f"{', '.join(parameter.allowed)}")
+    return to_term(parameter, raw, store)
+
+
+def editor_text(query: CannedQuery, values: Mapping[str, str], store: Store) -> str:
+    """The query as the SPARQL editor shows it: without its header, the given values (and
+    each required parameter's example) bound by VALUES blocks wherever the query uses them
+    (`server.remote_store.with_values`), so that it runs as it is and answers what the
+    canned run answers.
+
+    Values the query cannot take are left out, as are examples the graph lacks: then the
+    text keeps the parameter's variable.
+    """
+    required = {p.name: p.example for p in query.params if p.required and p.example}
+    given = {key: value for key, value in values.items() if value and query.parameter(key)}
+    terms = {}
+    for name, raw in {**required, **given}.items():
+        try:
+            terms[name] = checked_term(query.parameter(name), raw, store)
+        except ParameterError:
+            continue
+    from server.remote_store import with_values  # the server's: the command line needs none
+
+    return with_values(query.body, terms)
 
 
 def to_term(parameter: Parameter, raw: str, store: Store) -> NamedNode | Literal:

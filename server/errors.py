@@ -1,14 +1,22 @@
-"""The server's one error type, one handler and one JSON error shape.
+"""The server's one error type, one handler and one error shape, as JSON or as a page.
 
 Every error a client sees, whether raised by our code (`ApiError`) or by Flask and
 Werkzeug (404, 405, 413, an unexpected 500), is answered as
-``{"error": {"status": 400, "title": "...", "detail": "..."}}`` with that HTTP status.
+``{"error": {"status": 400, "title": "...", "detail": "..."}}`` with that HTTP status; a
+browser (a client that ranks ``text/html`` above JSON) gets the same status, title and
+detail as an HTML page instead, on every route.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_accept_header
+
+log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -26,12 +34,33 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+def browser_wants_html(accept: str | None) -> bool:
+    """True when the client ranks text/html above JSON; on a tie (``*/*``) JSON wins."""
+    client = parse_accept_header(accept or "", MIMEAccept)
+    return bool(client) and client.best_match(["application/json", "text/html"]) == "text/html"
+
+
 def error_response(error: ApiError) -> Response:
-    body = {"error": {"status": error.status, "title": error.title, "detail": error.detail}}
-    response = jsonify(body)
+    if browser_wants_html(request.headers.get("Accept")):
+        response = _page(error)
+    else:
+        body = {"error": {"status": error.status, "title": error.title,
+                          "detail": error.detail}}
+        response = jsonify(body)
     response.status_code = error.status
     response.headers.update(error.headers)
+    response.vary.add("Accept")
     return response
+
+
+def _page(error: ApiError) -> Response:
+    try:
+        page = render_template("error.html", error=error)
+    except Exception:  # a page that cannot be drawn must not hide the error itself
+        log.exception("cannot render the error page; answering plain text")
+        return Response(f"{error.status} {error.title}\n\n{error.detail}\n",
+                        mimetype="text/plain")
+    return Response(page, mimetype="text/html")
 
 
 def _from_http_exception(exc: HTTPException) -> Response:

@@ -125,10 +125,10 @@ def void_description(opened: OpenStore) -> list[Triple]:
     return triples
 
 
-def rdf_response(triples: list[Triple]) -> Response:
+def rdf_response(triples: list[Triple], prefixes: dict[str, str] | None = None) -> Response:
     """The triples in the format negotiated from Accept (or format=), for any client."""
     chosen = negotiate(request.headers.get("Accept"), GRAPH, request.args.get("format"))
-    body = serialize(triples, format=chosen.oxigraph, prefixes=PREFIXES)
+    body = serialize(triples, format=chosen.oxigraph, prefixes=prefixes or PREFIXES)
     response = Response(body, content_type=chosen.content_type)
     response.vary.add("Accept")
     return response

@@ -66,12 +66,15 @@ FORMATS: tuple[Format, ...] = (
            ("application/xml", "text/xml")),
     Format("csv", "text/csv", _R, QueryResultsFormat.CSV),
     Format("tsv", "text/tab-separated-values", _R, QueryResultsFormat.TSV),
-    Format("ttl", "text/turtle", _G, RdfFormat.TURTLE, ("turtle", "application/x-turtle")),
+    Format("ttl", "text/turtle", _G, RdfFormat.TURTLE,
+           ("turtle", "application/x-turtle", "application/turtle")),
     Format("nt", "application/n-triples", _G, RdfFormat.N_TRIPLES, ("ntriples", "n-triples")),
     Format("rdf", "application/rdf+xml", _G, RdfFormat.RDF_XML,
-           ("rdfxml", "rdf-xml", "xml", "application/xml", "text/xml")),
+           ("rdfxml", "rdf-xml", "rdf+xml", "xml", "application/xml", "text/xml")),
     Format("jsonld", "application/ld+json", _G, RdfFormat.JSON_LD,
-           ("json-ld", "json", "application/json")),
+           ("json-ld", "json", "application/json", "application/x-json+ld")),
+    # Turtle is N3; SPARQLWrapper's N3 asks for it by this name (format=n3).
+    Format("n3", "text/n3", _G, RdfFormat.N3, ("text/rdf+n3", "application/n3")),
     Format("nq", "application/n-quads", _GD, RdfFormat.N_QUADS, ("nquads", "n-quads")),
     Format("trig", "application/trig", _GD, RdfFormat.TRIG),
 )

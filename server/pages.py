@@ -28,7 +28,7 @@ from flask import (
 )
 from pyoxigraph import NamedNode, Store, Triple, Variable, serialize
 
-from server import dashboards, vendor
+from server import canned, dashboards, vendor
 from server.errors import ApiError
 from server.negotiation import GRAPH, negotiate, prefers_html
 from server.queries import catalogue
@@ -127,10 +127,21 @@ ORDER BY ?schoolLabel ?source ?sourceLine
 
 @bp.app_template_filter("href")
 def href(iri: str) -> str:
-    """Where a link to an IRI points: our own page for entity IRIs, the IRI otherwise."""
+    """Where a link to an IRI points: our own page for entity IRIs and ontology terms
+    (``pas:Agreement`` -> /ontology#Agreement), the IRI otherwise."""
     if iri.startswith(ID):
         return url_for("pages.entity", path=iri.removeprefix(ID))
+    if iri.startswith(PREFIXES["pas"]):
+        return url_for("ontology.page") + "#" + iri.removeprefix(PREFIXES["pas"])
+    if iri == PREFIXES["pas"].rstrip("#"):
+        return url_for("ontology.page")
     return iri
+
+
+@bp.app_context_processor
+def _local_pages() -> dict:
+    # Where our IRIs have their pages, for scripts that rewrite links (query-page.js).
+    return {"id_base": ID, "ontology_base": PREFIXES["pas"]}
 
 
 @bp.app_template_filter("short")
@@ -151,10 +162,7 @@ def entity(path: str):
     accept = request.headers.get("Accept")
     override = request.args.get("format")
     wants_html = override == "html" or (not override and prefers_html(accept, GRAPH))
-    if not triples:
-        if wants_html:
-            page = render_template("not_found.html", iri=iri.value)
-            return Response(page, status=404, mimetype="text/html")
+    if not triples:  # a page for browsers, JSON for the others (server.errors)
         raise ApiError(404, "Not Found", f"the graph has nothing about <{iri.value}>")
     if wants_html:
         template, view = entity_page(store, iri)
@@ -195,7 +203,19 @@ def entity_view(store: Store, iri: NamedNode) -> dict:
     schools = sorted({(a["schoolLabel"] or a["school"], a["school"])
                       for a in agreements if a["role"] == "partner"})
     return {"iri": iri.value, "label": labels[0] if labels else iri.value, "facts": facts,
-            "links": links, "agreements": agreements, "listed_by": schools}
+            "links": links, "agreements": agreements, "listed_by": schools,
+            "read_from": _read_from(facts)}
+
+
+def _read_from(facts: list[dict]) -> dict | None:
+    """The document and line a fact was read from (agreements, figures, programme rules)."""
+    values = {f["property"]: f for f in facts}
+    document = values.get(PREFIXES["prov"] + "wasDerivedFrom")
+    line = values.get(PREFIXES["pas"] + "sourceLine")
+    if document is None or line is None:
+        return None
+    return {"document": document["value"], "title": document["valueLabel"] or "the source",
+            "line": line["value"]}
 
 
 def entity_page(store: Store, iri: NamedNode) -> tuple[str, dict]:
@@ -233,12 +253,21 @@ def query_page():
 def render_query_page() -> str:
     """The SPARQL query page: YASGUI when its files are there, a plain form always.
 
-    ``?query=`` or ``?example=<canned query name>`` fills the editor.
+    ``?query=`` or ``?example=<canned query name>`` fills the editor; with an example, the
+    request's other arguments are its parameters' values (a canned query's page sends its
+    form's values), written into the text (`canned.editor_text`).
     """
     examples = list(catalogue().values())
+    store = current_store().store
     chosen = next((q for q in examples if q.name == request.args.get("example")), None)
-    text = request.args.get("query") or (chosen.sparql if chosen else DEFAULT_QUERY)
-    return render_template("query_page.html", query_text=text, examples=examples,
+    if request.args.get("query"):
+        text = request.args["query"]
+    elif chosen:
+        text = canned.editor_text(chosen, request.args.to_dict(), store)
+    else:
+        text = DEFAULT_QUERY
+    editor = [(q, canned.editor_text(q, {}, store)) for q in examples]
+    return render_template("query_page.html", query_text=text, examples=editor,
                            endpoint=request.url_root + "sparql",
                            yasgui=(_yasgui_dir() / "yasgui.min.js").is_file())
 

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from server import canned, limits, openapi
+from server import canned, limits, openapi, tables
 from server.errors import ApiError
 from server.executor import execute
 from server.negotiation import RESULTS, Format, negotiate, prefers_html
@@ -100,9 +100,7 @@ def run_query(name: str):
     except canned.ParameterError as exc:
         raise ApiError(400, "Invalid parameter", str(exc)) from exc
     response = _results_response(result, answer)
-    links = _page_links(page, result.truncated)
-    if links:
-        response.headers["Link"] = ", ".join(links)
+    _add_links(response, page_targets(page, result.truncated))
     return response
 
 
@@ -150,20 +148,27 @@ def run_canned(query: canned.CannedQuery, values: dict[str, str], page: Page
     return canned.result_of(query, bound, rows, page.size)
 
 
-def _page_links(page: Page, more: bool) -> list[str]:
+def _add_links(response: Response, targets: dict[str, str]) -> None:
     """RFC 8288 links to the next page (when rows were cut) and the previous one."""
+    links = [f'<{url}>; rel="{rel}"' for rel, url in targets.items() if rel in ("next", "prev")]
+    if links:
+        response.headers["Link"] = ", ".join(links)
+
+
+def page_targets(page: Page, more: bool) -> dict[str, str]:
+    """The URLs of the next page (when rows were cut) and of the previous one, by rel."""
     targets = {}
     if more:
         targets["next"] = page.offset + page.size
     if page.offset > 0:
         targets["prev"] = max(0, page.offset - page.size)
-    links = []
+    urls = {}
     for rel, offset in targets.items():
         args = {**request.args.to_dict(), "offset": str(offset)}
         if page.limit is not None:
             args["limit"] = str(page.size)
-        links.append(f'<{request.base_url}?{urlencode(args)}>; rel="{rel}"')
-    return links
+        urls[rel] = f"{request.base_url}?{urlencode(args)}"
+    return urls
 
 
 def _values() -> dict[str, str]:
@@ -215,18 +220,23 @@ def _html(query: canned.CannedQuery):
     """
     values = _values()
     missing = [p.name for p in query.params if p.required and not (values.get(p.name) or p.default)]
-    result, error, status = None, None, 200
+    result, error, status, shown, pages = None, None, 200, None, {}
     if not missing:
         try:
-            result = run_canned(query, values, _page())
+            page = _page()
+            result = run_canned(query, values, page)
         except canned.ParameterError as exc:
             error, status = str(exc), 400
+        else:
+            shown = tables.table(result.variables, result.rows, current_store().store)
+            pages = {"offset": page.offset, **page_targets(page, result.truncated)}
     page = render_template("query.html", query=query, values=values, result=result,
                            error=error, missing=missing, choices=_choices(query),
-                           search_kinds=_search_kinds(query),
+                           search_kinds=_search_kinds(query), table=shown, pages=pages,
                            formats=("json", "csv", "tsv", "xml"))
     response = Response(page, status=status, mimetype="text/html")
     response.vary.add("Accept")
     if result is not None:
         response.headers["X-Passerelle-Truncated"] = "true" if result.truncated else "false"
+        _add_links(response, pages)  # the same targets as the page's visible links
     return response

@@ -27,6 +27,7 @@ from server.executor import execute
 from server.meta import rdf_response, service_description
 from server.negotiation import GRAPH, RESULTS, Format, negotiate, prefers_html
 from server.pages import render_query_page
+from server.remote_store import query_form
 from server.sparql_text import check_no_network, has_dataset_clause, with_using
 from server.store import current_store
 
@@ -123,7 +124,13 @@ def run_query(operation: Operation) -> Response:
         dataset = {"use_default_graph_as_union": True}
     formats = {RESULTS: _acceptable(RESULTS), GRAPH: _acceptable(GRAPH)}
     if all(isinstance(chosen, ApiError) for chosen in formats.values()):
-        raise formats[RESULTS]  # no format of any kind: no need to run the query
+        # No format of any kind: no need to run the query. The refusal lists the formats of
+        # the query's own form (a CONSTRUCT's are graph formats).
+        try:
+            graph_form = query_form(operation.text) in ("CONSTRUCT", "DESCRIBE")
+        except SyntaxError:
+            graph_form = False
+        raise formats[GRAPH if graph_form else RESULTS]
     job = {"query": operation.text,
            "options": {"base_iri": request.base_url, **dataset},
            "formats": {kind: _for_the_child(chosen) for kind, chosen in formats.items()},

@@ -110,7 +110,7 @@ BODY = "SELECT ?x WHERE { ?x ?p ?o }\n"
     ("#+ title: T\n#+ tittle: typo\n" + BODY, "unknown header keys"),
     ("#+ title: T\n#+ params: [{name: x, type: uri}]\n" + BODY, "type 'uri' is not one of"),
     ("#+ title: T\n#+ params: [{name: 'x y', type: iri}]\n" + BODY, "not a SPARQL variable"),
-    ("#+ title: T\n#+ params: [{name: x, type: iri, example: 1}]\n" + BODY, "a parameter is"),
+    ("#+ title: T\n#+ params: [{name: x, type: iri, sample: 1}]\n" + BODY, "a parameter is"),
     ("#+ title: T\n#+ params: [{name: y, type: iri}]\n" + BODY, "projection"),
     ("#+ title: T\n#+ params: [{name: x, type: iri}, {name: x, type: iri}]\n" + BODY,
      "declared twice"),

@@ -29,7 +29,7 @@ SOURCES = ["telecom-paris-partnerships", "telecom-paris-key-figures",
 GRAPH_NAMES = {URIRef(f"https://w3id.org/passerelle/graph/{name}")
                for name in [*SOURCES, "registry", "ontology", "inferred"]}
 RDFLIB_FORMATS = {"ttl": "turtle", "nt": "nt", "rdf": "xml", "jsonld": "json-ld",
-                  "nq": "nquads", "trig": "trig"}
+                  "nq": "nquads", "trig": "trig", "n3": "n3"}
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_service_description_names_every_result_format(client):
     formats = set(graph.objects(None, SD.resultFormat))
     assert URIRef("http://www.w3.org/ns/formats/SPARQL_Results_CSV") in formats
     assert URIRef("http://www.w3.org/ns/formats/JSON-LD") in formats
-    assert len(formats) == 10  # 4 result formats + 6 graph formats, the negotiation table
+    assert len(formats) == 11  # 4 result formats + 7 graph formats, the negotiation table
 
 
 # --- VoID -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -141,7 +142,8 @@ def test_the_row_cap_is_visible_in_every_format(app, client, monkeypatch):
     assert csv_response.headers["X-Passerelle-Truncated"] == "true"
     assert len(csv_response.text.strip().splitlines()) == 1 + 2
     page = client.get(URL, headers=BROWSER)
-    assert "Truncated: only the first 2 rows are shown" in page.text
+    assert "Rows 1–2; more\n  follow (at most 2 rows a page)." in page.text
+    assert re.search(r'<a rel="next" href="[^"]*offset=2"', page.text)
 
 
 def test_openapi_describes_every_canned_query_from_its_header(client):
