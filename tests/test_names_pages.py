@@ -96,8 +96,7 @@ def test_every_term_of_the_ontology_has_its_anchor_on_the_page(client, ontology_
     assert page.status_code == 200 and page.mimetype == "text/html"
     terms = {str(s).removeprefix(PAS) for s in ontology_file.subjects()
              if str(s).startswith(PAS)}
-    # 14 classes, 21 object and 25 datatype properties, 4 schemes of 12 + 3 + 19 + 9 concepts
-    assert len(terms) == 107
+    assert {"Agreement", "hasPartnerInstitution", "EngineeringDoubleDegree", "Active"} <= terms
     anchors = set(re.findall(r'<article class="term[^"]*" id="([^"]+)"', page.text))
     assert anchors == terms
     agreement = page.text.split('id="Agreement"', 1)[1].split("</article>", 1)[0]
