@@ -89,3 +89,21 @@ def test_institution_page_has_no_console_error(site, browser):
     open_page(browser, site + "/id/institution/tum")
     assert browser.wait_for("!!document.querySelector('#listed-by th button.sort')")
     assert console_problems(browser.events) == []
+
+
+def test_a_canned_query_form_fills_the_school_it_suggests(site, browser):
+    open_page(browser, site + "/queries/partners")
+    browser.evaluate("""(() => {
+        const box = document.querySelector('form.params input[name=school]');
+        box.focus(); box.value = 'telecom';
+        box.dispatchEvent(new Event('input', {bubbles: true}));
+    })()""")
+    # Only schools are suggested for a school parameter: Télécom Paris, not the
+    # telecommunications faculties that "telecom" also finds.
+    assert browser.wait_for("document.querySelectorAll('form.params .suggestions li').length"
+                            ) == 1
+    browser.evaluate("document.querySelector('form.params .suggestions li')"
+                     ".dispatchEvent(new MouseEvent('mousedown', {bubbles: true}))")
+    assert browser.evaluate("document.querySelector('form.params input[name=school]').value"
+                            ) == "telecom-paris"
+    assert console_problems(browser.events) == []
