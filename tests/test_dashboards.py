@@ -106,8 +106,14 @@ def test_school_raw_triples_are_folded_and_sorted_as_numbers(telecom):
 
 def test_published_figures_beside_the_computed_ones(telecom):
     figures = section(telecom, "figures")
-    assert re.search(r"<td>countries of partners</td><td class=\"num\">39</td>"
-                     r"<td class=\"num\">39</td>\s*<td class=\"yes\">yes</td>", figures)
+    # 001's "37 partenariats Erasmus": 37 Erasmus+ lines of 000 (agrees), 34 institutions (does
+    # not); its 39 countries of partners: 39 countries with an active partner.
+    rows = [[" ".join(re.sub(r"<[^>]+>", " ", cell).split())
+             for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", figures.split("<tbody>")[1], re.S)]
+    assert rows[1][:4] == ["countries of partners", "39", "39 countries", "yes"]
+    assert rows[4][:5] == ["Erasmus partnerships", "37", "37 agreements", "yes",
+                           "34 institutions: does not agree"]
 
 
 def test_institution_page_links_its_identifiers_out(client):
