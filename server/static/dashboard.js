@@ -120,7 +120,9 @@
       group.appendChild(number);
       svg.appendChild(linked(group, row.dataset.href));
     });
-    table.parentNode.insertBefore(svg, table);
+    // Above the table, and above its scrolling box when it has one.
+    var holder = table.parentNode.classList.contains("scroll") ? table.parentNode : table;
+    holder.parentNode.insertBefore(svg, holder);
   }
 
   function cellValue(row, column) {
