@@ -109,11 +109,31 @@ def fold_word(word: str) -> tuple[str, ...]:
     if word in WORD_CONCEPT:
         return (WORD_CONCEPT[word],)
     if len(word) >= FUZZY_CONCEPT_MIN:
-        near = {concept for known, concept in WORD_CONCEPT.items()
-                if len(known) >= FUZZY_CONCEPT_MIN and close(word, known)}
+        near = {concept for variant in (word, *deletions(word))
+                for known, concept in _CONCEPT_DELETIONS.get(variant, ())
+                if close(word, known)}
         if len(near) == 1:
             return (near.pop(),)
     return (word,)
+
+
+def deletions(word: str) -> set[str]:
+    """The word with one letter dropped, every way: two words one edit apart share one of
+    these (or one is the other's), which finds near words by look-up instead of by scanning."""
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def _concept_deletions() -> dict[str, set[tuple[str, str]]]:
+    """A long concept word and each of its deletions -> (that word, its concept)."""
+    table: dict[str, set[tuple[str, str]]] = {}
+    for known, concept in WORD_CONCEPT.items():
+        if len(known) >= FUZZY_CONCEPT_MIN:
+            for variant in (known, *deletions(known)):
+                table.setdefault(variant, set()).add((known, concept))
+    return table
+
+
+_CONCEPT_DELETIONS = _concept_deletions()
 
 
 def distinctive(words: tuple[str, ...] | frozenset[str]) -> frozenset[str]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
-from passerelle.folding import close, distinctive, fold, initials, is_concept
+from passerelle.folding import close, deletions, distinctive, fold, initials, is_concept
 from passerelle.normalise import normalise_name
 
 INSTITUTION, FACULTY = "institution", "faculty"
@@ -318,4 +318,5 @@ def _acronym_like(text: str) -> bool:
 
 
 def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))} if len(word) >= 5 else set()
+    """A word's deletions, for words long enough to be misspelt (``close``)."""
+    return deletions(word) if len(word) >= 5 else set()
