@@ -26,6 +26,8 @@ from graph.registry import FACULTY, INSTITUTION, Entity, Registry
 from passerelle.matching import Decision
 from passerelle.normalise import name_key, normalise_name
 
+# The id of an entity the registry lacks, created from a document's name.
+NEW_PREFIX = "unregistered-"
 # Country-code top-level domains that are sold worldwide and say nothing about a country.
 GENERIC_CCTLDS = {"io", "ai", "me", "tv", "cc", "fm", "ly", "co"}
 CCTLD_EXCEPTIONS = {"uk": "GB"}
@@ -192,6 +194,9 @@ def _with_faculty(row: PartnerRow, match: Match, registry: Registry,
     found = registry.lookup("alias", [normalise_name(row.faculty)], institution) or \
         registry.lookup("key", [name_key(row.faculty)], institution)
     warnings = list(match.warnings)
+    if match.faculties:
+        warnings.append(f"the partner cell names the faculty {', '.join(match.faculties)}; "
+                        f"the faculty cell {row.faculty!r} is taken instead")
     if len(found) != 1 and institution in registry.entities:
         decision = registry.names().resolve(row.faculty, within=institution)
         found = [decision.match] if decision.match else []
@@ -199,7 +204,7 @@ def _with_faculty(row: PartnerRow, match: Match, registry: Registry,
             warnings.append(f"faculty {row.faculty!r}: " + candidates_text(decision))
     if len(found) == 1:
         return Match(institution, (found[0],), match.method, tuple(warnings))
-    faculty_id = _new_id(f"{institution} {row.faculty}")
+    faculty_id = _new_id(f"{institution.removeprefix(NEW_PREFIX)} {row.faculty}")
     result.new_entities.setdefault(faculty_id, Entity(
         id=faculty_id, kind=FACULTY, label=row.faculty, parent=institution,
         note=f"Not in the registry: created from {row.origin.source_id} line "
@@ -279,7 +284,7 @@ def _cctld_country(tld: str) -> str | None:
 
 def _new_id(name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", normalise_name(name)).strip("-")[:60].rstrip("-")
-    return f"unregistered-{slug}"
+    return f"{NEW_PREFIX}{slug}"
 
 
 def _new_entity(row: PartnerRow, entity_id: str) -> Entity:

@@ -296,3 +296,27 @@ def test_linking_a_new_name_adds_it_to_the_registry_and_the_rebuild_resolves_it(
                if line.source_id == SOURCE}
     assert by_line[46].endswith("-> agreement with universidad-complutense-de-madrid (by alias)")
     assert rebuilt.dataset.report.entities["new entities (not in the registry)"] == 16
+
+
+def resolve_csv(tmp_path, rows: str):
+    path = tmp_path / "list.csv"
+    path.write_text("partner,country,faculty\n" + rows, encoding="utf-8")
+    parsed = parse_partner_csv(path, "list")
+    return resolve_rows(parsed.rows, "ecole-exemple", load_registry(ROOT / "seeds"))
+
+
+def test_a_faculty_cell_beside_a_partner_that_is_a_faculty_wins_and_says_so(tmp_path):
+    resolved = resolve_csv(tmp_path, "NUS School of Computing,SG,Faculty of Science\n")
+    (agreement,) = resolved.agreements
+    assert (agreement.institution, agreement.faculties) == (None, ("nus-science",))
+    assert "the partner cell names the faculty nus-soc; the faculty cell 'Faculty of " \
+           "Science' is taken instead" in resolved.notes[2][1]
+
+
+def test_a_faculty_of_a_new_institution_is_a_new_faculty_of_it(tmp_path):
+    resolved = resolve_csv(tmp_path, "Universidad de Chile,CL,Facultad de Ciencias\n")
+    assert sorted(resolved.new_entities) == [
+        NEW + "universidad-de-chile", NEW + "universidad-de-chile-facultad-de-ciencias"]
+    faculty = resolved.new_entities[NEW + "universidad-de-chile-facultad-de-ciencias"]
+    assert (faculty.kind, faculty.parent, faculty.label) == \
+        ("faculty", NEW + "universidad-de-chile", "Facultad de Ciencias")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from graph.errors import BuildError
 from graph.link.ror import host_of
+from graph.resolve import NEW_PREFIX
 
 INSTITUTION = "institution"
 FACULTY = "faculty"
@@ -88,7 +89,6 @@ def _faculty(table: dict, institutions: dict[str, Entry], registry_path: Path) -
                  parent_ror=parent.ror, **_common(table))
 
 
-NEW_PREFIX = "unregistered-"  # graph.resolve: the id of an entity a document named first
 
 
 def read_new_names(report_path: Path) -> list[Entry]:
