@@ -9,13 +9,13 @@ guessed from a bare two- or three-letter token: "UNI" is not a country.
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import cache
 from pathlib import Path
 
 import pycountry
 
 from graph.errors import BuildError
+from graph.tomlfile import read_toml
 from passerelle.countries import country_in_any_language
 from passerelle.normalise import normalise_name
 
@@ -40,10 +40,9 @@ def _names_to_codes() -> dict[str, str]:
 
 def read_aliases(path: Path) -> dict[str, str]:
     """The [aliases] table of countries.toml, each code checked against pycountry."""
-    try:
-        aliases = tomllib.loads(path.read_text(encoding="utf-8"))["aliases"]
-    except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
-        raise BuildError(f"cannot read the country aliases: {exc}", path) from exc
+    aliases = read_toml(path, "country aliases").get("aliases")
+    if not isinstance(aliases, dict):
+        raise BuildError("the country aliases have no [aliases] table", path)
     for name, code in aliases.items():
         if pycountry.countries.get(alpha_2=code) is None:
             raise BuildError(f"alias {name!r} names unknown country code {code!r}", path)

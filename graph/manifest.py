@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from graph.errors import BuildError
+from graph.tomlfile import read_toml
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,7 @@ class Source:
 def load_manifest(seeds_dir: Path, parsers: set[str]) -> list[Source]:
     """Read seeds_dir/sources.toml; every entry must name an existing file and a known parser."""
     path = seeds_dir / "sources.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise BuildError(f"cannot read the sources manifest: {exc}", path) from exc
+    data = read_toml(path, "sources manifest")
     sources = [_source(entry, seeds_dir, path, parsers) for entry in data.get("source", [])]
     if not sources:
         raise BuildError("the manifest lists no [[source]]", path)

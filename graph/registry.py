@@ -8,12 +8,12 @@ decides what a name means.
 from __future__ import annotations
 
 import json
-import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from graph.errors import BuildError
+from graph.tomlfile import read_toml
 from passerelle.matching import Named, NameIndex
 from passerelle.normalise import name_key, normalise_name
 
@@ -141,7 +141,7 @@ class Registry:
 def load_registry(seeds_dir: Path) -> Registry:
     """Read registry.toml and networks.toml; refuse dangling references and duplicate ids."""
     path = seeds_dir / "registry.toml"
-    data = _read_toml(path)
+    data = read_toml(path, "registry")
     entities: dict[str, Entity] = {}
     for kind, table in ((INSTITUTION, "institution"), (FACULTY, "faculty")):
         for entry in data.get(table, []):
@@ -155,7 +155,7 @@ def load_registry(seeds_dir: Path) -> Registry:
                 raise BuildError(f"{entity.id!r} refers to {ref!r}, which is no institution", path)
     networks_path = seeds_dir / "networks.toml"
     networks = {}
-    for entry in _read_toml(networks_path).get("network", []):
+    for entry in read_toml(networks_path, "networks list").get("network", []):
         try:
             network = Network(**{**entry, "aliases": tuple(entry.get("aliases", ()))})
         except TypeError as exc:
@@ -180,13 +180,6 @@ def read_ror_names(path: Path) -> dict[str, tuple[tuple[str, ...], tuple[str, ..
             for record in records}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BuildError(f"cannot read the ROR records: {exc}", path) from exc
-
-
-def _read_toml(path: Path) -> dict:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise BuildError(f"cannot read: {exc}", path) from exc
 
 
 def _entity(entry: dict, kind: str, path: Path) -> Entity:

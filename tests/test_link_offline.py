@@ -152,7 +152,7 @@ def test_every_identifier_of_the_registry_comes_out_first(dump, tmp_path):
     ('[[faculty]]\nid = "orphan"\nlabel = "Faculty of Nothing"\nparent = "nowhere"\n',
      "faculty orphan names an unknown parent nowhere"),
     ('[[institution]]\nid = "nameless"\ncountry = "FR"\n', "an entry without an id or a label"),
-    ("[[institution]\n", "cannot read the registry"),
+    ("[[institution]\n", "registry.toml:1: the registry is not valid TOML"),
 ])
 def test_a_broken_registry_is_named(tmp_path, dump, registry_text, message):
     registry = tmp_path / "registry.toml"

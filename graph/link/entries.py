@@ -10,13 +10,13 @@ record for the faculty itself exists.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from graph.errors import BuildError
 from graph.link.ror import host_of
 from graph.resolve import NEW_PREFIX
+from graph.tomlfile import read_toml
 
 INSTITUTION = "institution"
 FACULTY = "faculty"
@@ -47,10 +47,7 @@ class Entry:
 
 def read_entries(registry_path: Path) -> list[Entry]:
     """Institutions then faculties, in file order."""
-    try:
-        registry = tomllib.loads(registry_path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise BuildError(f"cannot read the registry: {error}", registry_path) from error
+    registry = read_toml(registry_path, "registry")
     for table in registry.get(INSTITUTION, []) + registry.get(FACULTY, []):
         if not (isinstance(table.get("id"), str) and isinstance(table.get("label"), str)):
             raise BuildError(f"an entry without an id or a label: {table}", registry_path)
