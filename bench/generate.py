@@ -16,7 +16,8 @@ The partner pool grows as scale^(2/3): schools multiply faster than the universi
 can partner with. Everything is drawn from one seeded generator: the same arguments give the
 same bytes.
 
-Run: ``python -m bench.generate --scale 10 --out var/bench/x10``.
+Run: ``python -m bench.generate --scale 10 --out var/bench/x10``. The synthetic documents
+have no pins in sources.toml: build the folder with ``passerelle build --accept all``.
 """
 
 from __future__ import annotations

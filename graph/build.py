@@ -14,10 +14,11 @@ as Python objects.
 
 from __future__ import annotations
 
+import json
 import resource
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -26,7 +27,8 @@ import rdflib
 from pyoxigraph import Quad, Store
 from rdflib.compare import to_canonical_graph
 
-from graph import materialise, rdf, remote, store, validate
+from graph import gate, history, materialise, pins, rdf, remote, store, validate
+from graph.diff import AGREEMENTS_QUERY, Agreement, AgreementDiff, agreements, compare
 from graph.errors import BuildError
 from graph.manifest import Source, load_manifest
 from graph.parse import PARSERS
@@ -40,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "passerelle.ttl"
 SHAPES = ROOT / "ontology" / "shapes.ttl"
 INFERRED = "inferred"
+MANIFEST = "sources.toml"
 
 
 @dataclass
@@ -54,6 +57,9 @@ class Dataset:
     # Every institution and faculty with all its names, written as the build directory's
     # NAMES_FILE for the server's reconciliation service.
     names: list[dict] = field(default_factory=list)
+
+    def agreements(self) -> list[Agreement]:
+        return agreements(tuple(row) for row in self.store.query(AGREEMENTS_QUERY))
 
     @property
     def quads(self) -> list[Quad]:
@@ -73,6 +79,7 @@ class BuildResult:
     build_dir: Path | str  # the build id in a remote store
     triples: int
     dataset: Dataset
+    verdict: gate.Verdict
 
 
 @contextmanager
@@ -105,15 +112,21 @@ def assemble(seeds_dir: Path, ontology: Path = ONTOLOGY, shapes: Path = SHAPES) 
     return dataset
 
 
-def build(seeds_dir: Path, store_path: Path) -> BuildResult:
-    """Assemble the dataset and publish it as the store at store_path (a symlink)."""
+def build(seeds_dir: Path, store_path: Path, allow: gate.Allow = gate.NOTHING) -> BuildResult:
+    """Assemble the dataset and publish it as the store at store_path (a symlink), if the
+    gate lets it (graph/gate.py: pins, errors, agreements lost); then write accepted pins."""
     with store.build_lock(store_path):
         dataset = assemble(seeds_dir)
+        published = store.published_dir(store_path)
+        verdict = gate.judge(dataset.sources, seeds_dir / MANIFEST, dataset.report,
+                             dataset.agreements(), _published_agreements(published), allow)
         build_dir = store.new_build_dir(store_path)
         try:
             with _timed(dataset.timings, "load", dataset.peak_mib):
                 triples = store.write_store(build_dir, dataset.store)
-            store.write_json(build_dir / "build.json", _metadata(dataset, build_dir.name, triples))
+            metadata = _metadata(dataset, build_dir.name, triples)
+            metadata["history"] = history.extended(_read_metadata(published), metadata, verdict)
+            store.write_json(build_dir / "build.json", metadata)
             store.write_json(build_dir / "report.json", dataset.report.to_dict())
             store.write_json(build_dir / NAMES_FILE, dataset.names)
             store.write_document_lines(build_dir, dataset.report.document_lines())
@@ -124,17 +137,97 @@ def build(seeds_dir: Path, store_path: Path) -> BuildResult:
         except BaseException:
             store.discard(build_dir)
             raise
-    return BuildResult(store_path, build_dir, triples, dataset)
+        _write_pins(seeds_dir / MANIFEST, verdict)
+    return BuildResult(store_path, build_dir, triples, dataset, verdict)
 
 
-def build_remote(seeds_dir: Path, endpoint: remote.Endpoint) -> BuildResult:
+def build_remote(seeds_dir: Path, endpoint: remote.Endpoint,
+                 allow: gate.Allow = gate.NOTHING) -> BuildResult:
     """Assemble the dataset and publish it in a remote SPARQL 1.1 store (graph/remote.py):
-    loaded under staging graph names, then switched in with one update request."""
+    loaded under staging graph names, then switched in with one update request, if the
+    gate lets it (as for `build`)."""
     dataset = assemble(seeds_dir)
+    previous = remote.read_metadata(endpoint)
+    verdict = gate.judge(dataset.sources, seeds_dir / MANIFEST, dataset.report,
+                         dataset.agreements(), _remote_agreements(endpoint, previous), allow)
     with _timed(dataset.timings, "load"):
         staging = remote.stage(endpoint, dataset.store)
-    remote.publish(endpoint, staging, _metadata(dataset, staging.build_id, staging.triples))
-    return BuildResult(endpoint.query_url, staging.build_id, staging.triples, dataset)
+    metadata = _metadata(dataset, staging.build_id, staging.triples)
+    metadata["history"] = history.extended(previous, metadata, verdict)
+    remote.publish(endpoint, staging, metadata)
+    _write_pins(seeds_dir / MANIFEST, verdict)
+    return BuildResult(endpoint.query_url, staging.build_id, staging.triples, dataset, verdict)
+
+
+@dataclass
+class Preview:
+    """What a build of these seeds would change against the published one (`passerelle diff`)."""
+
+    dataset: Dataset
+    changes: list[pins.Change]  # documents not as pinned
+    published: dict | None  # the published build's metadata, None when nothing is published
+    diff: AgreementDiff | None
+
+    def lines(self) -> list[str]:
+        sources = self.dataset.sources
+        out = [f"against build {self.published.get('build_id')} (built "
+               f"{self.published.get('built_at')})" if self.published is not None
+               else "nothing is published yet: every agreement would be new"]
+        out.append(f"documents: {len(self.changes)} of {len(sources)} not as pinned"
+                   + ("" if self.changes else " (all as accepted)"))
+        out += [f"  {change.describe()}" for change in self.changes]
+        errors = len(self.dataset.report.of_outcome("error"))
+        out.append(f"errors in the report: {errors}")
+        if self.diff is None:
+            out.append(f"agreements: {len(self.dataset.agreements())} in this build")
+        else:
+            out += self.diff.lines()
+        return out
+
+
+def preview(seeds_dir: Path, store_path: Path) -> Preview:
+    """Assemble the seeds and compare them with the published store, writing nothing."""
+    dataset = assemble(seeds_dir)
+    published = store.published_dir(store_path)
+    before = _published_agreements(published)
+    diff = None if before is None else compare(before, dataset.agreements())
+    return Preview(dataset, pins.changes(dataset.sources), _read_metadata(published), diff)
+
+
+def _published_agreements(published: Path | None) -> list[Agreement] | None:
+    """The agreements of the published build, None when nothing is published yet."""
+    if published is None:
+        return None
+    try:
+        opened = Store.read_only(str(published / "oxigraph"))
+    except OSError as exc:
+        raise BuildError(f"cannot read the published store to compare with: {exc}",
+                         published) from exc
+    return agreements(tuple(row) for row in opened.query(AGREEMENTS_QUERY))
+
+
+def _remote_agreements(endpoint: remote.Endpoint, previous: dict | None):
+    """The agreements of the published build's graphs (named: the store may also hold the
+    staging graphs of a build that failed)."""
+    if previous is None:
+        return None
+    return agreements(remote.select_rows(endpoint, AGREEMENTS_QUERY,
+                                         named_graphs=list(previous.get("graphs", {}))))
+
+
+def _read_metadata(published: Path | None) -> dict | None:
+    if published is None or not (published / "build.json").is_file():
+        return None
+    return json.loads((published / "build.json").read_text(encoding="utf-8"))
+
+
+def _write_pins(manifest: Path, verdict: gate.Verdict) -> None:
+    try:
+        pins.write_pins(manifest, verdict.accepted)
+    except OSError as exc:
+        raise BuildError(f"the build is published, but the accepted pins could not be "
+                         f"written ({exc.strerror}): the next build will ask again",
+                         manifest) from exc
 
 
 def _convert(sources: list[Source], registry: Registry, dataset: Dataset) -> BuildReport:
@@ -246,7 +339,8 @@ def _metadata(dataset: Dataset, build_id: str, triples: int) -> dict:
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "triples": triples,
         "graphs": dataset.graph_sizes(),
-        "sources": [{"id": s.id, "file": s.path.name, "sha256": s.sha256()}
+        "agreements": dataset.report.entities.get("agreements"),
+        "sources": [{"id": s.id, "file": s.path.name, **asdict(pins.pin_of(s.path))}
                     for s in dataset.sources],
         "timings": dataset.timings,
     }

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from graph.errors import BuildError
-from graph.tomlfile import read_toml
+from graph.tomlfile import line_of, read_toml
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,14 @@ class NewPublisher:
 
 
 @dataclass(frozen=True)
+class Pin:
+    """A document as it was last accepted: its SHA-256 and its number of lines."""
+
+    sha256: str
+    lines: int
+
+
+@dataclass(frozen=True)
 class Source:
     id: str
     path: Path
@@ -42,6 +51,7 @@ class Source:
     url: str | None = None
     url_evidence: str | None = None
     retrieved: str | None = None
+    pin: Pin | None = None  # None: a new entry, never accepted yet
 
     @property
     def school(self) -> str:
@@ -88,7 +98,7 @@ def _source(entry: dict, seeds_dir: Path, manifest: Path, parsers: set[str]) -> 
         unidentified_publisher=UnidentifiedPublisher(**stand_in) if stand_in else None,
         new_publisher=new_publisher,
         url=entry.get("url"), url_evidence=entry.get("url_evidence"),
-        retrieved=entry.get("retrieved"),
+        retrieved=entry.get("retrieved"), pin=_pin(entry, manifest),
     )
 
 
@@ -111,3 +121,21 @@ def _new_publisher(entry: dict, manifest: Path) -> NewPublisher | None:
         raise BuildError(f"source {name!r}: [source.new_publisher] country {country!r} is not "
                          "an ISO 3166-1 alpha-2 code", manifest)
     return NewPublisher(str(declared["label"]), country, declared.get("website"))
+
+
+SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _pin(entry: dict, manifest: Path) -> Pin | None:
+    """The entry's sha256 and lines, both or neither; the line of a wrong value is named."""
+    sha256, lines = entry.get("sha256"), entry.get("lines")
+    if sha256 is None and lines is None:
+        return None
+    name = entry["id"]
+    if not (isinstance(sha256, str) and SHA256.fullmatch(sha256)):
+        raise BuildError(f"source {name!r}: sha256 must be 64 lowercase hexadecimal digits, "
+                         f"not {sha256!r}", manifest, line_of(manifest, "sha256", sha256))
+    if not (type(lines) is int and lines > 0):
+        raise BuildError(f"source {name!r}: lines must be a whole number above 0, not "
+                         f"{lines!r}", manifest, line_of(manifest, "lines", lines))
+    return Pin(sha256, lines)

@@ -47,6 +47,13 @@ def build_lock(store_link: Path) -> Iterator[None]:
         yield
 
 
+def published_dir(store_link: Path) -> Path | None:
+    """The build directory the store link points at, None when nothing is published."""
+    if not store_link.is_symlink() or not store_link.resolve().is_dir():
+        return None
+    return store_link.resolve()
+
+
 def new_build_dir(store_link: Path) -> Path:
     """A fresh, empty directory for the next build."""
     if store_link.exists() and not store_link.is_symlink():

@@ -44,6 +44,17 @@ def read_toml(path: Path, what: str) -> dict:
         raise BuildError(f"the {what} is not valid TOML: {message}", path, line) from None
 
 
+def line_of(path: Path, key: str, value: object) -> int | None:
+    """The line that sets `key` to `value` (the first one), for a message about that value;
+    None when it is not found as written (a value spelt another way, or a missing key)."""
+    if value is None:
+        return None
+    written = f'"{value}"' if isinstance(value, str) else str(value).lower()
+    pattern = re.compile(rf"\s*{re.escape(key)}\s*=\s*{re.escape(written)}\s*(#.*)?")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    return next((n for n, line in enumerate(lines, 1) if pattern.fullmatch(line)), None)
+
+
 def _line_bytes(data: bytes, line: int) -> bytes:
     return data.split(b"\n")[line - 1].removesuffix(b"\r")
 

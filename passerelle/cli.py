@@ -1,4 +1,5 @@
-"""`passerelle build | serve | query | link`: errors become messages and exit codes here."""
+"""`passerelle build | diff | validate | serve | query | link`: errors become messages and
+exit codes here."""
 
 from __future__ import annotations
 
@@ -66,28 +67,47 @@ def remote_endpoint(store: str, **options: str | None):
               default=ROOT / "seeds", show_default=True,
               help="Folder with sources.toml and the documents.")
 @click.option("--report", type=click.Path(path_type=Path), default=None,
-              help="Also write the build report (JSON) here.")
+              help="Also write the build report (JSON) here, even when the build is refused.")
+@click.option("--accept", multiple=True, metavar="DOC_ID",
+              help="Publish this changed or new document and rewrite its pin in sources.toml "
+              "(repeat for several; `all` for every one, as for a freshly generated folder).")
+@click.option("--keep-going", is_flag=True,
+              help="Publish even though the report has errors (they are listed).")
+@click.option("--allow-shrink", is_flag=True,
+              help="Publish even though the build drops agreements the published one has.")
 @remote_store_options
-def build(store: str, seeds: Path, report: Path | None, **remote_options: str | None) -> None:
+def build(store: str, seeds: Path, report: Path | None, accept: tuple[str, ...],
+          keep_going: bool, allow_shrink: bool, **remote_options: str | None) -> None:
     """Parse the seeds, resolve names, reason, validate and load the store.
 
     The new store is built beside the current one and swapped in only when every stage
     passed; on failure the current store keeps serving and the reason is printed. A remote
     store gets the graphs under staging names first, then all of them switched in by one
     update request.
+
+    A build never publishes less than it had without being told to: a document that is not
+    as pinned in sources.toml (SHA-256, lines) needs --accept, errors in the report need
+    --keep-going, and agreements lost against the published build need --allow-shrink.
+    `passerelle diff` shows what the build would change.
     """
     from graph.build import build as run_build
     from graph.build import build_remote
     from graph.errors import BuildError
+    from graph.gate import Allow, Refused
     from graph.remote import is_url
     from graph.report import summary_text
     from graph.store import write_json
 
+    allow = Allow(frozenset(accept), keep_going, allow_shrink)
     try:
         if is_url(store):
-            result = build_remote(seeds, remote_endpoint(store, **remote_options))
+            result = build_remote(seeds, remote_endpoint(store, **remote_options), allow)
         else:
-            result = run_build(seeds, Path(store))
+            result = run_build(seeds, Path(store), allow)
+    except Refused as exc:
+        if report and exc.report is not None:
+            write_json(report, exc.report.to_dict())
+        raise click.ClickException(f"build refused, the store is unchanged:\n{exc}") from exc
     except (BuildError, OSError, SyntaxError) as exc:  # OSError, SyntaxError: a remote
         # store is down, or refused a request (graph.remote.RemoteStoreError is an OSError)
         raise click.ClickException(f"build failed, the store is unchanged: {exc}") from exc
@@ -95,6 +115,30 @@ def build(store: str, seeds: Path, report: Path | None, **remote_options: str | 
         write_json(report, result.dataset.report.to_dict())
     click.echo(summary_text(result.dataset.report, f"{store} -> {result.build_dir}",
                             result.triples))
+    for line in result.verdict.summary():
+        click.echo(line)
+
+
+@main.command()
+@click.option("--store", type=click.Path(path_type=Path), default=DEFAULT_STORE,
+              show_default=True, help="The published store to compare with.")
+@click.option("--seeds", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              default=ROOT / "seeds", show_default=True,
+              help="Folder with sources.toml and the documents.")
+def diff(store: Path, seeds: Path) -> None:
+    """What a build of the seeds would add, remove and change against the published store.
+
+    Lists the documents not as pinned in sources.toml, the errors in the report, and every
+    agreement added (+), removed (-) or changed (~). Writes nothing.
+    """
+    from graph.build import preview
+    from graph.errors import BuildError
+
+    try:
+        compared = preview(seeds, store)
+    except BuildError as exc:
+        raise click.ClickException(f"cannot compare: {exc}") from exc
+    click.echo("\n".join(compared.lines()))
 
 
 @main.command()

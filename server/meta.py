@@ -37,7 +37,6 @@ ONTOLOGY_IRI = NamedNode(PASSERELLE + "ontology#")
 ID_SPACE = PASSERELLE + "id/"
 
 
-
 @dataclass(frozen=True)
 class Licence:
     name: str
@@ -49,6 +48,9 @@ class Licence:
 # they stay their publishers', kept verbatim as the evidence each fact cites.
 LICENCE = Licence("CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/", "CC-BY-4.0")
 LICENSE_PROPERTY = NamedNode(DCTERMS + "license")
+
+# Builds listed by /healthz, the latest last (build.json keeps up to graph.history.KEPT).
+HISTORY_SHOWN = 20
 
 # Quads serialized per chunk of a dump: the dump streams, whatever the size of the store.
 DUMP_BATCH = 10_000
@@ -157,7 +159,11 @@ def healthz():
         "built_at": opened.build.get("built_at"),
         "version": opened.build.get("version"),
         "build_id": opened.build.get("build_id"),
+        "agreements": opened.build.get("agreements"),
         "writable": opened.writable,
+        # Each build: when, by whom, how many documents and agreements, what it added,
+        # removed and changed, which changed documents were accepted, what was forced.
+        "history": opened.build.get("history", [])[-HISTORY_SHOWN:],
     })
 
 

@@ -7,13 +7,18 @@ the whole build runs on it in a second or two.
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
 from pyoxigraph import Store
 
-from graph.build import assemble
+from graph.build import assemble, build
+from graph.gate import Allow, Refused
+from graph.manifest import load_manifest
+from graph.parse import PARSERS
+from graph.pins import ALL, changes
 
 ROOT = Path(__file__).resolve().parent.parent
 PAS = "https://w3id.org/passerelle/ontology#"
@@ -62,6 +67,23 @@ def test_scale_two_doubles_the_seeds_schools_and_agreements(folder, dataset):
     assert dataset.report.entities["agreements"] == 448
     assert len(list((folder / "synthetic").iterdir())) == 3
     assert not dataset.report.of_outcome("error")
+
+
+def test_a_generated_folder_builds_once_accepted_whole(folder, tmp_path):
+    # The synthetic documents are new entries without pins: refused, each named, until
+    # --accept all, which pins them; the copied real documents are as pinned.
+    seeds = tmp_path / "x2"
+    shutil.copytree(folder, seeds)
+    with pytest.raises(Refused) as refused:
+        build(seeds, tmp_path / "store")
+    assert "3 document(s) not as pinned" in str(refused.value)
+    assert str(refused.value).count(": new, no pin yet (") == 3
+    result = build(seeds, tmp_path / "store", Allow(accept=frozenset({ALL})))
+    sources = load_manifest(seeds, set(PARSERS))
+    synthetic = [s.id for s in sources if s.path.parent.name == "synthetic"]
+    assert len(synthetic) == 3
+    assert [change.source.id for change in result.verdict.accepted] == synthetic
+    assert changes(load_manifest(seeds, set(PARSERS))) == []
 
 
 def select(store: Store, query: str) -> list[tuple]:

@@ -104,15 +104,23 @@ def without_darmstadt_in_003(seeds: Path) -> None:
     table.write_text("\n".join(lines), encoding="utf-8")
 
 
-def build(seeds: Path, link: Path, **popen) -> subprocess.Popen:
+def build(seeds: Path, link: Path, *options: str, **popen) -> subprocess.Popen:
     return subprocess.Popen([str(PASSERELLE), "build", "--seeds", str(seeds), "--store",
-                             str(link)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, **popen)
+                             str(link), *options], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **popen)
+
+
+# Blanking Darmstadt's line changes 003 and drops one agreement: both must be accepted.
+ACCEPT_WITHOUT_DARMSTADT = ("--accept", "unidentified-partner-table", "--allow-shrink")
+
+
+def healthz(base: str) -> dict:
+    with urllib.request.urlopen(base + "/healthz", timeout=10) as response:
+        return json.load(response)
 
 
 def build_id(base: str) -> str:
-    with urllib.request.urlopen(base + "/healthz", timeout=10) as response:
-        return json.load(response)["build_id"]
+    return healthz(base)["build_id"]
 
 
 def test_a_new_build_is_served_once_published_never_half_built(served, tmp_path):
@@ -120,12 +128,17 @@ def test_a_new_build_is_served_once_published_never_half_built(served, tmp_path)
     before = build_id(base)
     with Reader(base) as reader:
         assert reader.now() == 2
-        finished = build(seeds_copy(tmp_path, without_darmstadt_in_003), link)
+        finished = build(seeds_copy(tmp_path, without_darmstadt_in_003), link,
+                         *ACCEPT_WITHOUT_DARMSTADT)
         out, err = finished.communicate(timeout=120)
         assert finished.returncode == 0, err
         published = os.readlink(link)
         assert reader.now() == 1  # the very next request answers from the new build
     assert build_id(base) == Path(published).name != before
+    latest = healthz(base)["history"][-1]  # the build history says what was accepted
+    assert (latest["build_id"], latest["agreements"], latest["forced"]) == (
+        Path(published).name, 223, {"allow_shrink_lost": 1})
+    assert [change["id"] for change in latest["accepted"]] == ["unidentified-partner-table"]
     # Every answer came whole from one build, the old one until the switch, then the new.
     assert set(reader.answers) == {2, 1}, [a for a in reader.answers if a not in (1, 2)]
     switch = reader.answers.index(1)
@@ -143,6 +156,17 @@ def invalid_ror_in_the_registry(seeds: Path) -> None:
                        'acronyms = []\nror = "https://ror.org/INVALID"\n')
 
 
+def cut_003_at_line_56(seeds: Path) -> None:
+    # At a line boundary: every line kept is whole, the parser finds nothing wrong.
+    kept = (seeds / TABLE_003).read_bytes().split(b"\n")[:DARMSTADT_LINE_003]
+    (seeds / TABLE_003).write_bytes(b"\n".join(kept) + b"\n")
+
+
+def invalid_utf8_in_000(seeds: Path) -> None:
+    path = seeds / "000_321cffa3179d9234.txt"
+    path.write_bytes(path.read_bytes().replace(b"TU M\xc3\xbcnchen", b"TU M\xffnchen", 1))
+
+
 def fill_the_disk_at_64_kib() -> None:
     # Run in the build process before it starts: every file it writes stops at 64 KiB,
     # with EFBIG ("File too large") as on a full disk, rather than the signal.
@@ -156,7 +180,11 @@ def fill_the_disk_at_64_kib() -> None:
      "<https://w3id.org/passerelle/id/institution/shape-breaker>: path "
      "<https://w3id.org/passerelle/ontology#rorId>"),
     (None, {"preexec_fn": fill_the_disk_at_64_kib}, "File too large"),
-], ids=["bad document", "SHACL violation", "disk full"])
+    (cut_003_at_line_56, {}, f"unidentified-partner-table ({TABLE_003}): changed, 113 -> 56 "
+     "lines"),
+    (invalid_utf8_in_000, {}, "the report has 1 error(s): --keep-going to publish anyway\n"
+     "  telecom-paris-partnerships:20: line is not valid UTF-8"),
+], ids=["bad document", "SHACL violation", "disk full", "cut document", "invalid UTF-8"])
 def test_a_failed_build_says_why_and_the_previous_store_keeps_serving(
         served, tmp_path, change, popen, reason):
     link, base = served
@@ -180,7 +208,8 @@ def test_a_build_killed_mid_load_leaves_the_previous_store_serving(served, tmp_p
     builds_before = set(builds_dir(link).iterdir())
     with Reader(base) as reader:
         answer = reader.now()
-        loading = build(seeds_copy(tmp_path, without_darmstadt_in_003), link)
+        loading = build(seeds_copy(tmp_path, without_darmstadt_in_003), link,
+                        *ACCEPT_WITHOUT_DARMSTADT)
         # The build makes its new directory right before writing the store into it.
         while not set(builds_dir(link).iterdir()) - builds_before:
             assert loading.poll() is None, loading.communicate()

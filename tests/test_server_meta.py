@@ -100,9 +100,18 @@ def test_void_says_where_to_query_and_download(client, build_info):
 
 def test_healthz_reports_the_build(client, build_info):
     health = client.get("/healthz").get_json()
+    history = health.pop("history")
     assert health == {"status": "ok", "triples": build_info["triples"],
                       "built_at": build_info["built_at"], "version": build_info["version"],
-                      "build_id": build_info["build_id"], "writable": False}
+                      "build_id": build_info["build_id"], "agreements": 224,
+                      "writable": False}
+    # The seed store is a first build: one entry, nothing accepted, forced or compared.
+    (first,) = history
+    first.pop("by")
+    assert first == {"build_id": build_info["build_id"], "built_at": build_info["built_at"],
+                     "documents": 5, "agreements": 224, "agreements_added": None,
+                     "agreements_removed": None, "agreements_changed": None, "accepted": [],
+                     "forced": {}}
 
 
 def test_healthz_of_an_admin_store_counts_live(admin_client):
