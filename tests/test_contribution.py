@@ -21,6 +21,7 @@ from pyoxigraph import Store
 
 from graph.build import assemble, build
 from graph.errors import BuildError
+from graph.gate import Allow
 from graph.link.review import read_review
 from graph.parse.partner_csv import parse_partner_csv
 from graph.registry import load_registry
@@ -168,7 +169,8 @@ def four_schools(tmp_path_factory):
     manifest.write_text(manifest.read_text(encoding="utf-8") +
                         (FIXTURE / "source-entry.toml").read_text(encoding="utf-8"),
                         encoding="utf-8")
-    return build(seeds, seeds.parent / "store")
+    # A new entry has no pin yet: it is accepted by name, as `passerelle build --accept` does.
+    return build(seeds, seeds.parent / "store", Allow(accept=frozenset({"ecole-exemple-partners"})))
 
 
 def select(result, query: str) -> list[tuple]:
@@ -266,7 +268,8 @@ def test_linking_a_new_name_adds_it_to_the_registry_and_the_rebuild_resolves_it(
     report, review = tmp_path / "report.json", tmp_path / "review.tsv"
     runner = CliRunner()
     built = runner.invoke(main, ["build", "--seeds", str(seeds), "--store",
-                                 str(tmp_path / "store"), "--report", str(report)])
+                                 str(tmp_path / "store"), "--report", str(report),
+                                 "--accept", SOURCE])
     assert built.exit_code == 0, built.output
     proposed = runner.invoke(main, [
         "link", "--registry", str(seeds / "registry.toml"), "--review", str(review),
