@@ -4,7 +4,8 @@ An agreement is known by its document, its school and its partner(s), not by its
 IRI carries the line number, and a line inserted above would otherwise make every later
 agreement look removed and added again. Under one key, agreements with the same terms
 (types, networks, status) are the same agreement wherever their line went; what is left
-pairs up as changed, and the surplus is added or removed.
+pairs up as changed. Then the same line of the same document read as another partner (a
+name the registry now resolves) is that agreement changed too. The rest is added or removed.
 """
 
 from __future__ import annotations
@@ -107,42 +108,64 @@ class AgreementDiff:
                f"{len(self.changed)} changed"]
         out += [f"- {a.describe()}" for a in self.removed]
         out += [f"+ {a.describe()}" for a in self.added]
-        out += [f"~ {old.describe()} -> line {new.line}: {new.describe_terms()}"
-                for old, new in self.changed]
+        out += [f"~ {old.describe()} -> {_new_side(old, new)}" for old, new in self.changed]
         return out
 
 
+def _new_side(old: Agreement, new: Agreement) -> str:
+    partners = "" if new.partners == old.partners else f" {', '.join(new.partners)}"
+    return f"line {new.line}{partners}: {new.describe_terms()}"
+
+
 def compare(published: list[Agreement], built: list[Agreement]) -> AgreementDiff:
-    """Which published agreements the build drops, which it adds, which it changes."""
+    """Which published agreements the build drops, which it adds, which it changes.
+
+    Twice: by document, school and partner (other terms: changed); then what is left, by
+    document, school and line: the same row read as another partner (a name the registry
+    now resolves) is that row changed, not an agreement lost and another gained.
+    """
     diff = AgreementDiff(len(published), len(built))
-    old, new = _by_key(published), _by_key(built)
-    for key in sorted(old.keys() | new.keys()):
-        before, after = _unmatched(old.get(key, []), new.get(key, []))
-        pairs = min(len(before), len(after))
-        diff.changed += zip(before[:pairs], after[:pairs], strict=True)
-        diff.removed += before[pairs:]
-        diff.added += after[pairs:]
+    before, after = _pair(published, built, lambda a: a.key, lambda a: a.terms, diff.changed)
+    # Left from the first pass, no two agreements have the same partners and terms.
+    removed, added = _pair(before, after, lambda a: (a.document, a.school, a.line),
+                           lambda a: (a.partners, a.terms), diff.changed)
+    diff.removed, diff.added, diff.changed = sorted(removed), sorted(added), sorted(diff.changed)
     return diff
 
 
-def _by_key(found: list[Agreement]) -> dict[tuple, list[Agreement]]:
+def _pair(published: list[Agreement], built: list[Agreement], key, same,
+          changed: list[tuple[Agreement, Agreement]]):
+    """Pair agreements under the same key: the same (`same`) on both sides is one agreement,
+    the rest pair up as changed (into `changed`); returns what is left on either side."""
+    old, new = _by_key(published, key), _by_key(built, key)
+    left_old, left_new = [], []
+    for group in sorted(old.keys() | new.keys()):
+        before, after = _unmatched(old.get(group, []), new.get(group, []), same)
+        pairs = min(len(before), len(after))
+        changed += zip(before[:pairs], after[:pairs], strict=True)
+        left_old += before[pairs:]
+        left_new += after[pairs:]
+    return left_old, left_new
+
+
+def _by_key(found: list[Agreement], key) -> dict[tuple, list[Agreement]]:
     grouped = defaultdict(list)
     for agreement in found:
-        grouped[agreement.key].append(agreement)
+        grouped[key(agreement)].append(agreement)
     return grouped
 
 
-def _unmatched(before: list[Agreement], after: list[Agreement]):
-    """Both lists without the agreements whose terms the other side has too."""
-    common = Counter(a.terms for a in before) & Counter(a.terms for a in after)
-    return _without(before, common.copy()), _without(after, common)
+def _unmatched(before: list[Agreement], after: list[Agreement], same):
+    """Both lists without the agreements the other side has too."""
+    common = Counter(map(same, before)) & Counter(map(same, after))
+    return _without(before, common.copy(), same), _without(after, common, same)
 
 
-def _without(found: list[Agreement], terms: Counter) -> list[Agreement]:
+def _without(found: list[Agreement], common: Counter, same) -> list[Agreement]:
     kept = []
     for agreement in found:
-        if terms[agreement.terms] > 0:
-            terms[agreement.terms] -= 1
+        if common[same(agreement)] > 0:
+            common[same(agreement)] -= 1
         else:
             kept.append(agreement)
     return kept

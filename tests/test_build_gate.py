@@ -126,6 +126,18 @@ def test_the_same_partner_in_another_document_is_another_agreement():
     assert diff.added == [agreement("a", 4, document="y")]
 
 
+def test_the_same_row_read_as_another_partner_is_a_change_not_a_loss():
+    # A new name the registry now resolves: same document, school and line, same terms.
+    old, new = agreement("unregistered-complutense", 46), agreement("complutense", 46)
+    diff = compare([old, agreement("a", 4)], [new, agreement("a", 4)])
+    assert diff.changed == [(old, new)] and (diff.added, diff.removed) == ([], [])
+    assert diff.lines()[-1] == ("~ doc:46 school - unregistered-complutense: Exchange; no "
+                                "network; Active -> line 46 complutense: Exchange; no network; "
+                                "Active")
+    moved = compare([old], [agreement("complutense", 47)])  # another partner on another line
+    assert (len(moved.removed), len(moved.added), moved.changed) == (1, 1, [])
+
+
 def report_with_errors(count: int) -> BuildReport:
     report = BuildReport()
     report.lines = [LineOutcome("doc", n, "text", "error", f"bad line {n}")
