@@ -79,9 +79,20 @@ def _map_row(row: dict) -> dict:
 def institution_view(iri: str, facts: list[dict]) -> dict:
     """The panels of an institution's page: who lists it, and its identifiers linked out."""
     listed: Panel = panel("institution", institution=iri.removeprefix(INSTITUTION))
-    return {"listed": listed, "identifiers": identifiers(facts),
+    return {"listed": listed, "identifiers": identifiers(facts), "about": about(facts),
             "faculties": sorted({(f["valueLabel"] or f["value"], f["value"]) for f in facts
                                  if f["property"] == PAS + "hasFaculty"})}
+
+
+# What the identity panel says about an institution besides its identifiers, in this order.
+ABOUT = (("Country", PAS + "country"), ("Website", "https://schema.org/url"),
+         ("Acronym", PAS + "acronym"), ("Also written", "http://www.w3.org/2004/02/skos/core#altLabel"))
+
+
+def about(facts: list[dict]) -> list[tuple[str, list[dict]]]:
+    """The institution's country, website, acronyms and other names, from its facts."""
+    return [(name, found) for name, prop in ABOUT
+            if (found := [f for f in facts if f["property"] == prop])]
 
 
 def identifiers(facts: list[dict]) -> list[dict]:

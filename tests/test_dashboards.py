@@ -124,6 +124,10 @@ def test_institution_page_links_its_identifiers_out(client):
                 "https://scholia.toolforge.org/organization/Q157808",
                 "https://ror.org/02kkvpp62"):
         assert f'href="{url}"' in identifiers, url
+    assert re.findall(r"<dt>([A-Za-z ]+)</dt>", identifiers) == [
+        "Country", "Website", "Acronym", "Also written", "Wikidata", "ROR"]
+    assert '<a href="/id/country/de">Germany</a>' in identifiers
+    assert "TU München" in identifiers
     assert 'href="/id/faculty/tum-cit"' in section(page, "faculties")
     listed = section(page, "listed-by")
     assert re.findall(r'<a href="(/id/institution/[^"]+)">', listed) == [
