@@ -15,6 +15,8 @@ bp = Blueprint("home", __name__, template_folder="templates")
 
 # How many schools and documents the page lists before linking to the whole list.
 SHOWN = 30
+# Builds in the history table, the latest first (/healthz lists more, as JSON).
+BUILDS_SHOWN = 10
 
 
 @bp.app_context_processor
@@ -25,6 +27,8 @@ def _licence() -> dict:
 @bp.get("/")
 def landing():
     build = current_store().build
+    history = list(reversed(build.get("history", [])[-BUILDS_SHOWN:]))
     return render_template(
-        "landing.html", build=build, dataset_iri=DATASET_IRI.value, counts=panel("counts").first(),
-        schools=panel("schools", rows=SHOWN), documents=panel("documents", rows=SHOWN))
+        "landing.html", build=build, history=history, dataset_iri=DATASET_IRI.value,
+        counts=panel("counts").first(), schools=panel("schools", rows=SHOWN),
+        documents=panel("documents", rows=SHOWN))

@@ -114,3 +114,13 @@ def test_canned_query_forms_suggest_entities_and_list_agreement_types(client):
     institution = client.get("/queries/institution", headers=BROWSER).text
     assert re.search(r'<input name="institution"[^>]*data-search-kind="institution"',
                      institution)
+
+
+def test_landing_page_shows_the_build_history(client, seed_store_path):
+    # The session's store is a first build: one entry, nothing published before it to compare.
+    build = json.loads((seed_store_path / "build.json").read_text())
+    page = client.get("/", headers=BROWSER).text
+    history = page.split('id="history"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr><td><code>([0-9T]+)</code></td><td>([^<]+)</td>\s*"
+                      r'<td class="num">([0-9]+)</td><td class="num">([0-9]*)</td>', history)
+    assert rows == [(build["build_id"], build["built_at"], "5", "224")]
