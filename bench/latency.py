@@ -1,7 +1,7 @@
 """In-process latency of every canned query: pyoxigraph on the built store, no HTTP.
 
 ``python -m bench.latency STORE`` runs each canned query of queries/ (through
-server.canned.run, as the server does) until it has SAMPLES timings or has used BUDGET_S,
+passerelle.canned.run, as the server does) until it has SAMPLES timings or has used BUDGET_S,
 and prints one JSON object: for each query, the number of runs, the rows of its answer and
 the p50, p95 and p99 latencies in milliseconds. Each query runs in its own process, stopped
 after TIMEOUT_S (pyoxigraph cannot cancel a query). Queries whose parameters are required get
@@ -21,9 +21,9 @@ import sys
 import time
 from pathlib import Path
 
-from pyoxigraph import Store
-
-from server import canned
+from passerelle import canned
+from passerelle.builddir import StoreLink
+from passerelle.store import GraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = 200
@@ -44,7 +44,7 @@ def sample_values(query: canned.CannedQuery) -> dict[str, str]:
     return {p.name: REQUIRED_VALUES[p.name] for p in query.params if p.required}
 
 
-def time_query(store: Store, query: canned.CannedQuery) -> dict:
+def time_query(store: GraphStore, query: canned.CannedQuery) -> dict:
     """Run one query until SAMPLES runs or BUDGET_S, after one warm-up run."""
     values = sample_values(query)
     result = canned.run(store, query, values)
@@ -82,7 +82,7 @@ def measure(store_path: Path, queries_dir: Path = ROOT / "queries") -> dict:
 def main(store_path: Path, name: str | None) -> dict:
     if name is None:
         return measure(store_path)
-    store = Store.read_only(str(store_path.resolve() / "oxigraph"))
+    store = StoreLink(store_path).pinned().open()
     return time_query(store, canned.load_queries(ROOT / "queries")[name])
 
 

@@ -24,6 +24,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from passerelle.builddir import StoreLink
 from server.wsgi import ACCESS_LOG_FORMAT, REQUEST_TIMEOUT, THREADS, default_workers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +78,7 @@ def passerelle(store: Path) -> Server:
 def oxigraph(store: Path) -> Server:
     port = free_port()
     command = [str(BIN / "oxigraph"), "serve-read-only", "--location",
-               str(store.resolve() / "oxigraph"), "--bind", f"127.0.0.1:{port}",
+               str(StoreLink(store).pinned().store_dir), "--bind", f"127.0.0.1:{port}",
                "--union-default-graph"]
     return Server("oxigraph serve-read-only", command, "/query?query=ASK%7B%7D", {}, port)
 

@@ -26,10 +26,12 @@ from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import quote
 
-from pyoxigraph import RdfFormat, Store
+from pyoxigraph import RdfFormat
 
 from bench import generate, latency, peers, tables
-from server import canned, create_app
+from passerelle import canned
+from passerelle.builddir import StoreLink
+from server import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "bench"
@@ -117,7 +119,7 @@ def http_comparison(store: Path, scale: int, seconds: int) -> dict:
     canned_paths = [f"/queries/{name}.json" for name in texts]
     sparql = [f"/sparql?query={quote(text)}" for text in texts.values()]
     dump = WORK / f"dump-x{scale}.nq"
-    Store.read_only(str(store.resolve() / "oxigraph")).dump(output=str(dump),
+    StoreLink(store).pinned().open().dump(output=str(dump),
                                                              format=RdfFormat.N_QUADS)
     served = {"canned route": canned_paths, "/sparql": sparql}
     if caching_registered(store):  # clients that keep answers revalidate them with the ETag

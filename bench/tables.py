@@ -94,7 +94,7 @@ def query_table(scales: dict) -> list[str]:
     names = sorted({n for r in scales.values() for n in r.get("queries", {})})
     header = " | ".join(f"{s}x p50 / p95 / p99" for s in scales)
     lines = ["## Canned queries in process", "",
-             "Milliseconds, pyoxigraph on the built store (server.canned.run), no HTTP; the "
+             "Milliseconds, pyoxigraph on the built store (passerelle.canned.run), no HTTP; the "
              "rows of the answer in parentheses (the row cap is 10,000).", "",
              f"| query | {header} |", "|---|" + "---|" * len(scales)]
     for name in names:

@@ -14,13 +14,11 @@ as Python objects.
 
 from __future__ import annotations
 
-import json
 import resource
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import rdflib
@@ -36,7 +34,9 @@ from graph.records import ParsedDocument
 from graph.registry import FACULTY, INSTITUTION, Entity, Network, Registry, load_registry
 from graph.report import BuildReport
 from graph.resolve import Resolution, resolve_rows
+from passerelle.builddir import BuildDir, StoreLink, StoreLinkError, write_json
 from passerelle.matching import NAMES_FILE
+from passerelle.vocabulary import package_version
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "passerelle.ttl"
@@ -115,30 +115,35 @@ def assemble(seeds_dir: Path, ontology: Path = ONTOLOGY, shapes: Path = SHAPES) 
 def build(seeds_dir: Path, store_path: Path, allow: gate.Allow = gate.NOTHING) -> BuildResult:
     """Assemble the dataset and publish it as the store at store_path (a symlink), if the
     gate lets it (graph/gate.py: pins, errors, agreements lost); then write accepted pins."""
-    with store.build_lock(store_path):
-        dataset = assemble(seeds_dir)
-        published = store.published_dir(store_path)
-        verdict = gate.judge(dataset.sources, seeds_dir / MANIFEST, dataset.report,
-                             dataset.agreements(), _published_agreements(published), allow)
-        build_dir = store.new_build_dir(store_path)
-        try:
-            with _timed(dataset.timings, "load", dataset.peak_mib):
-                triples = store.write_store(build_dir, dataset.store)
-            metadata = _metadata(dataset, build_dir.name, triples)
-            metadata["history"] = history.extended(_read_metadata(published), metadata, verdict)
-            store.write_json(build_dir / "build.json", metadata)
-            store.write_json(build_dir / "report.json", dataset.report.to_dict())
-            store.write_json(build_dir / NAMES_FILE, dataset.names)
-            store.write_document_lines(build_dir, dataset.report.document_lines())
-            store.publish(store_path, build_dir)
-        except OSError as exc:  # disk full, permissions: the published store is untouched
-            store.discard(build_dir)
-            raise BuildError(f"cannot write the new store: {exc}", build_dir) from exc
-        except BaseException:
-            store.discard(build_dir)
-            raise
-        _write_pins(seeds_dir / MANIFEST, verdict)
-    return BuildResult(store_path, build_dir, triples, dataset, verdict)
+    link = StoreLink(store_path)
+    try:
+        with link.build_lock():
+            dataset = assemble(seeds_dir)
+            published = link.published()
+            verdict = gate.judge(dataset.sources, seeds_dir / MANIFEST, dataset.report,
+                                 dataset.agreements(), _published_agreements(published), allow)
+            build_dir = link.new_build()
+            try:
+                with _timed(dataset.timings, "load", dataset.peak_mib):
+                    triples = store.write_store(build_dir, dataset.store)
+                metadata = _metadata(dataset, build_dir.id, triples)
+                metadata["history"] = history.extended(_read_metadata(published), metadata,
+                                                       verdict)
+                build_dir.write_metadata(metadata)
+                build_dir.write_report(dataset.report.to_dict())
+                write_json(build_dir.path / NAMES_FILE, dataset.names)
+                build_dir.write_document_lines(dataset.report.document_lines())
+                link.publish(build_dir)
+            except OSError as exc:  # disk full, permissions: the published store is untouched
+                build_dir.discard()
+                raise BuildError(f"cannot write the new store: {exc}", build_dir.path) from exc
+            except BaseException:
+                build_dir.discard()
+                raise
+            _write_pins(seeds_dir / MANIFEST, verdict)
+    except StoreLinkError as exc:
+        raise BuildError(exc.message, exc.path) from exc
+    return BuildResult(store_path, build_dir.path, triples, dataset, verdict)
 
 
 def build_remote(seeds_dir: Path, endpoint: remote.Endpoint,
@@ -188,21 +193,21 @@ class Preview:
 def preview(seeds_dir: Path, store_path: Path) -> Preview:
     """Assemble the seeds and compare them with the published store, writing nothing."""
     dataset = assemble(seeds_dir)
-    published = store.published_dir(store_path)
+    published = StoreLink(store_path).published()
     before = _published_agreements(published)
     diff = None if before is None else compare(before, dataset.agreements())
     return Preview(dataset, pins.changes(dataset.sources), _read_metadata(published), diff)
 
 
-def _published_agreements(published: Path | None) -> list[Agreement] | None:
+def _published_agreements(published: BuildDir | None) -> list[Agreement] | None:
     """The agreements of the published build, None when nothing is published yet."""
     if published is None:
         return None
     try:
-        opened = Store.read_only(str(published / "oxigraph"))
+        opened = published.open()
     except OSError as exc:
         raise BuildError(f"cannot read the published store to compare with: {exc}",
-                         published) from exc
+                         published.path) from exc
     return agreements(tuple(row) for row in opened.query(AGREEMENTS_QUERY))
 
 
@@ -215,10 +220,11 @@ def _remote_agreements(endpoint: remote.Endpoint, previous: dict | None):
                                          named_graphs=list(previous.get("graphs", {}))))
 
 
-def _read_metadata(published: Path | None) -> dict | None:
-    if published is None or not (published / "build.json").is_file():
+def _read_metadata(published: BuildDir | None) -> dict | None:
+    """build.json of the published build, None when nothing (or no build.json) is there."""
+    if published is None or not published.metadata:
         return None
-    return json.loads((published / "build.json").read_text(encoding="utf-8"))
+    return published.metadata
 
 
 def _write_pins(manifest: Path, verdict: gate.Verdict) -> None:
@@ -329,12 +335,8 @@ def _report(sources, parsed: dict[str, ParsedDocument], resolved: dict[str, Reso
 
 
 def _metadata(dataset: Dataset, build_id: str, triples: int) -> dict:
-    try:
-        package_version = version("passerelle")
-    except PackageNotFoundError:
-        package_version = "unknown"
     return {
-        "version": package_version,
+        "version": package_version(),
         "build_id": build_id,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "triples": triples,

@@ -41,7 +41,7 @@ from pyoxigraph import NamedNode, Store
 from rdflib.namespace import OWL, RDF, RDFS
 
 from graph.errors import BuildError
-from graph.rdf import GRAPH, ID
+from passerelle.vocabulary import GRAPH, ID
 
 TRIVIAL_TYPES = (OWL.Thing, RDFS.Resource, OWL.NamedIndividual)
 SCRATCH = NamedNode(GRAPH + "reasoning-scratch")

@@ -15,19 +15,15 @@ from graph.manifest import Source
 from graph.records import ParsedDocument, ProgrammeRule, PublishedFigure
 from graph.registry import FACULTY, Entity, Network, Registry
 from graph.resolve import Agreement
-from graph.vocabulary import AGREEMENT_TYPES, MEASURES, NETWORKS
+from passerelle import vocabulary
+from passerelle.vocabulary import AGREEMENT_TYPES, GRAPH, ID, MEASURES, NETWORKS, PAS, XSD
 
-BASE = "https://w3id.org/passerelle/"
-PAS = BASE + "ontology#"
-ID = BASE + "id/"
-GRAPH = BASE + "graph/"
-RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = NamedNode(vocabulary.RDF_TYPE)
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 
-LABEL = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-ALT_LABEL = NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
-NOTE = NamedNode("http://www.w3.org/2004/02/skos/core#note")
+LABEL = NamedNode(vocabulary.RDFS + "label")
+ALT_LABEL = NamedNode(vocabulary.SKOS + "altLabel")
+NOTE = NamedNode(vocabulary.SKOS + "note")
 OWL_SAME_AS = NamedNode("http://www.w3.org/2002/07/owl#sameAs")
 SCHEMA_SAME_AS = NamedNode("https://schema.org/sameAs")
 SCHEMA_URL = NamedNode("https://schema.org/url")
@@ -53,6 +49,13 @@ def pas(name: str) -> NamedNode:
 
 def entity_iri(kind: str, slug: str) -> NamedNode:
     return NamedNode(f"{ID}{kind}/{slug}")
+
+
+def network_iri(key: str) -> NamedNode:
+    """A network of the vocabulary (KeyError for a key it does not have)."""
+    if key not in NETWORKS:
+        raise KeyError(key)
+    return entity_iri("network", key)
 
 
 def graph_iri(name: str) -> NamedNode:
@@ -166,7 +169,7 @@ def _identifiers(out: Quads, node: NamedNode, entity: Entity) -> None:
 
 
 def _network(out: Quads, network: Network) -> None:
-    node = entity_iri("network", NETWORKS.get(network.id, network.id))
+    node = entity_iri("network", network.id)
     out.add(node, RDF_TYPE, pas("Network"))
     out.add(node, LABEL, text(network.label))
     out.add(node, pas("networkKind"), pas(NETWORK_KINDS[network.kind]))
@@ -193,7 +196,7 @@ def source_quads(source: Source, parsed: ParsedDocument, agreements: list[Agreem
     for programme in _unique_keys(parsed.programmes, lambda p: p.key):
         _programme(out, *programme, school, document)
     for membership in parsed.memberships:
-        out.add(school, pas("participatesIn"), entity_iri("network", NETWORKS[membership.network]))
+        out.add(school, pas("participatesIn"), network_iri(membership.network))
     return _deduplicated(out.quads)
 
 
@@ -241,7 +244,7 @@ def _agreement(out: Quads, agreement: Agreement, slug: str, source: Source, docu
                 (entity_iri("faculty", f) for f in agreement.faculties))
     out.add_all(node, pas("agreementType"), (pas(AGREEMENT_TYPES[t]) for t in agreement.types))
     out.add_all(node, pas("network"),
-                (entity_iri("network", NETWORKS.get(n, n)) for n in agreement.networks))
+                (entity_iri("network", n) for n in agreement.networks))
     out.add(node, pas("status"), pas(STATUS[agreement.status]))
     if agreement.agreement_text:
         out.add(node, pas("agreementText"), text(agreement.agreement_text))

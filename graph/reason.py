@@ -22,7 +22,8 @@ import rdflib
 from pyoxigraph import Quad, RdfFormat, serialize
 from rdflib.namespace import OWL, RDF, RDFS
 
-from graph.rdf import ID, from_rdflib, graph_iri
+from graph.rdf import from_rdflib, graph_iri
+from passerelle.vocabulary import ID
 
 TRIVIAL_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual}
 

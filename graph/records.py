@@ -2,7 +2,7 @@
 
 Parsers know nothing of RDF: they turn a document into these values, each carrying the
 file and line it came from. Vocabulary is carried as short string keys (see
-``graph.vocabulary``); the RDF stage maps keys to ontology IRIs.
+``passerelle.vocabulary``); the RDF stage maps keys to ontology IRIs.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class PartnerRow:
 class PublishedFigure:
     """A number a school publishes about itself.
 
-    ``measure`` is a key of ``graph.vocabulary.MEASURES``; ``qualifier`` is "exact",
+    ``measure`` is a key of ``passerelle.vocabulary.MEASURES``; ``qualifier`` is "exact",
     "at-least" (100+) or "about" (une quarantaine); ``unit`` is "count", "percent" or "year".
     """
 

@@ -18,7 +18,7 @@ def main() -> None:
 
 
 def remote_store_options(command):
-    """The options that go with a --store URL (a remote SPARQL 1.1 store; see graph/remote.py).
+    """The options that go with a --store URL (a remote SPARQL 1.1 store; see passerelle/remote.py).
 
     Each defaults to its environment variable; the password is read only from
     PASSERELLE_STORE_PASSWORD, never from the command line (which other users can see).
@@ -41,7 +41,7 @@ def remote_store_options(command):
 
 def remote_settings(update_url: str | None = None, gsp_url: str | None = None,
                     store_user: str | None = None, store_auth: str | None = None) -> dict:
-    """The options given with a --store URL, as graph.remote.endpoint_from takes them."""
+    """The options given with a --store URL, as passerelle.remote.endpoint_from takes them."""
     given = {"update_url": update_url, "gsp_url": gsp_url, "user": store_user,
              "auth": store_auth}
     return {key: value for key, value in given.items() if value is not None}
@@ -51,7 +51,7 @@ def remote_endpoint(store: str, **options: str | None):
     """The remote store a --store URL and its options name (environment for the rest)."""
     import os
 
-    from graph.remote import endpoint_from
+    from passerelle.remote import endpoint_from
 
     try:
         return endpoint_from(store, os.environ, **remote_settings(**options))
@@ -94,9 +94,9 @@ def build(store: str, seeds: Path, report: Path | None, accept: tuple[str, ...],
     from graph.build import build_remote
     from graph.errors import BuildError
     from graph.gate import Allow, Refused
-    from graph.remote import is_url
     from graph.report import summary_text
-    from graph.store import write_json
+    from passerelle.builddir import write_json
+    from passerelle.remote import is_url
 
     allow = Allow(frozenset(accept), keep_going, allow_shrink)
     try:
@@ -109,7 +109,7 @@ def build(store: str, seeds: Path, report: Path | None, accept: tuple[str, ...],
             write_json(report, exc.report.to_dict())
         raise click.ClickException(f"build refused, the store is unchanged:\n{exc}") from exc
     except (BuildError, OSError, SyntaxError) as exc:  # OSError, SyntaxError: a remote
-        # store is down, or refused a request (graph.remote.RemoteStoreError is an OSError)
+        # store is down, or refused a request (passerelle.remote.RemoteStoreError is an OSError)
         raise click.ClickException(f"build failed, the store is unchanged: {exc}") from exc
     if report:
         write_json(report, result.dataset.report.to_dict())
@@ -175,7 +175,7 @@ def serve(store: str, host: str, port: int, workers: int | None,
     Read-only for everyone. With PASSERELLE_ADMIN_TOKEN set, the store is opened read-write
     and POST /update takes SPARQL updates bearing that token (Authorization: Bearer ...).
     """
-    from graph.remote import is_url
+    from passerelle.remote import is_url
     from server.wsgi import serve as run_server
 
     try:
@@ -203,10 +203,10 @@ def query(name: str, params: tuple[str, ...], output_format: str, store: str, qu
     """Run one canned query offline: NAME is a file of the queries folder, without .rq."""
     from pyoxigraph import QueryResultsFormat
 
-    from graph.remote import is_url
-    from server import canned
-    from server.remote_store import RemoteStore
-    from server.store import open_store
+    from passerelle import canned
+    from passerelle.remote import is_url
+    from passerelle.remote_store import RemoteStore
+    from passerelle.store import open_store
 
     try:
         catalogue = canned.load_queries(queries)

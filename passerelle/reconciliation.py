@@ -19,12 +19,13 @@ from html import escape
 
 import pycountry
 
+from passerelle import vocabulary
 from passerelle.countries import country_in_any_language
 from passerelle.matching import FACULTY, Candidate, Named, NameIndex
 from passerelle.normalise import normalise_name
 
-ID_SPACE = "https://w3id.org/passerelle/id/"
-SCHEMA_SPACE = "https://w3id.org/passerelle/ontology#"
+ID_SPACE = vocabulary.ID
+SCHEMA_SPACE = vocabulary.PAS
 TYPES = {"School": "School (publishes a source of the graph)",
          "Institution": "Institution", "Faculty": "Faculty"}
 PROPERTIES = {"country": "Country (ISO 3166-1 alpha-2 code or name, any language)"}

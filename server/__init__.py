@@ -8,7 +8,7 @@ Settings (environment variable -> config key):
 
 - ``PASSERELLE_STORE`` -> ``STORE``: the store path (default ``var/store``), or the URL of
   a remote SPARQL 1.1 store's query endpoint, whose other settings (``STORE_OPTIONS``, then
-  the PASSERELLE_STORE_* variables) `graph.remote` documents.
+  the PASSERELLE_STORE_* variables) `passerelle.remote` documents.
 - ``PASSERELLE_ADMIN_TOKEN`` -> ``ADMIN_TOKEN``: when set (16 characters or more), the
   store is opened read-write and ``/update`` exists, for requests bearing this token.
 - ``PASSERELLE_QUERIES_DIR`` -> ``QUERIES_DIR``: the canned queries (default ``queries/``).
@@ -18,7 +18,7 @@ Settings (environment variable -> config key):
 
 The other limits (``MAX_CONTENT_LENGTH``, ``ROW_CAP``, ``QUERY_PROCESSES``,
 ``QUERY_MEMORY_LIMIT``, ``DEMOTE_AFTER``) are config keys with the defaults of
-`server.limits`, which says what each one bounds.
+`passerelle.limits`, which says what each one bounds.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from graph.remote import is_url
-from server import limits
+from passerelle import limits
+from passerelle.remote import is_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,6 +78,8 @@ def check_admin_token(token: str | None) -> None:
 
 def create_app(config: dict | None = None) -> Flask:
     """The Flask app over the store named by the settings (see the module docstring)."""
+    from passerelle.builddir import StoreLink
+    from passerelle.store import open_store
     from server import (
         caching,
         cors,
@@ -96,7 +98,7 @@ def create_app(config: dict | None = None) -> Flask:
         vendor,
     )
     from server.executor import QueryExecutor
-    from server.store import StoreLink, link_target, open_store
+    from server.store import LinkFollower
 
     app = Flask(__name__)
     app.config.update(DEFAULTS)
@@ -109,10 +111,10 @@ def create_app(config: dict | None = None) -> Flask:
         remote_store.attach(app, str(app.config["STORE"]), writable=bool(token))
     else:
         store_path = Path(app.config["STORE"])
-        if not token and link_target(store_path) is not None:
+        if not token and StoreLink(store_path).target() is not None:
             # Read the link before opening it: if a build moves it in between, the first
             # request opens the newer build again rather than never.
-            app.extensions["passerelle-link"] = StoreLink(store_path)
+            app.extensions["passerelle-link"] = LinkFollower(store_path)
         app.extensions["passerelle"] = open_store(store_path, writable=bool(token))
     app.extensions["passerelle-executor"] = QueryExecutor(
         int(app.config["QUERY_PROCESSES"]), int(app.config["QUERY_MEMORY_LIMIT"]),

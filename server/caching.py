@@ -29,10 +29,10 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 
 from flask import Flask, Response, current_app, g, request
 
+from passerelle.vocabulary import package_version
 from server.store import current_store
 
 DEFAULT_BYTES = 32 * 1024 * 1024
@@ -156,10 +156,7 @@ def _code_fingerprint() -> str:
     """
     extensions = current_app.extensions
     if "passerelle-caching-code" not in extensions:
-        try:
-            package = version("passerelle")
-        except PackageNotFoundError:
-            package = "unknown"
+        package = package_version()
         queries = extensions.get("passerelle-queries", {})
         texts = "\n".join(f"{name}\n{query.sparql}" for name, query in sorted(queries.items()))
         parts = (package, texts)

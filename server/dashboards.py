@@ -14,18 +14,17 @@ from __future__ import annotations
 import pycountry
 from flask import url_for
 
+from passerelle.vocabulary import ID, OWL, PAS
 from server.panels import Panel, panel
 from server.search import labels
 
-ID = "https://w3id.org/passerelle/id/"
 INSTITUTION = ID + "institution/"
 FACETS = ("type", "network", "status")
 # Each facet's value narrows the `partners` query through this parameter.
 FACET_FILTERS = {"type": "agreement_type", "network": "network", "status": "status"}
 WIKIDATA = "http://www.wikidata.org/entity/"
 SCHOLIA = "https://scholia.toolforge.org/organization/"
-OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
-PAS = "https://w3id.org/passerelle/ontology#"
+OWL_SAME_AS = OWL + "sameAs"
 # Bars in the overlap chart; the table under it and the linked query list every school.
 OVERLAP_BARS = 25
 

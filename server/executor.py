@@ -30,8 +30,10 @@ from pathlib import Path
 
 from flask import current_app
 
+from passerelle.builddir import BuildDir
+from passerelle.remote_store import RemoteStore
 from server.errors import ApiError
-from server.remote_store import RemoteStore, answer_job
+from server.remote_store import answer_job
 from server.store import current_store
 
 QUERY_PROCESS = Path(__file__).with_name("query_process.py")
@@ -186,7 +188,8 @@ def execute(job: dict, budget: float):
     if isinstance(opened.store, RemoteStore):  # the work is the remote store's
         reply = answer_job(opened.store, job, budget)
     else:
-        job = {**job, "store": str(opened.directory / "oxigraph"), "fresh": opened.writable}
+        job = {**job, "store": str(BuildDir(opened.directory).store_dir),
+               "fresh": opened.writable}
         reply = current_app.extensions["passerelle-executor"].run(job, budget)
     if reply[0] == "ok":
         return reply[1]

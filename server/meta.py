@@ -12,6 +12,8 @@ from itertools import islice
 from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, serialize
 
+from passerelle import vocabulary
+from passerelle.store import OpenStore
 from server.negotiation import (
     DATASET,
     GRAPH,
@@ -21,20 +23,19 @@ from server.negotiation import (
     negotiate,
     prefers_html,
 )
-from server.store import OpenStore, current_store
+from server.store import current_store
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
-DCTERMS = "http://purl.org/dc/terms/"
-RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-XSD_DATETIME = NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+DCTERMS = vocabulary.DCTERMS
+RDF_TYPE = NamedNode(vocabulary.RDF_TYPE)
+XSD_DATETIME = NamedNode(vocabulary.XSD + "dateTime")
 PREFIXES = {"sd": SD, "void": VOID, "dcterms": DCTERMS,
             "formats": "http://www.w3.org/ns/formats/"}
 
-PASSERELLE = "https://w3id.org/passerelle/"
-DATASET_IRI = NamedNode(PASSERELLE + "id/dataset")
-ONTOLOGY_IRI = NamedNode(PASSERELLE + "ontology#")
-ID_SPACE = PASSERELLE + "id/"
+DATASET_IRI = NamedNode(vocabulary.DATASET)
+ONTOLOGY_IRI = NamedNode(vocabulary.PAS)
+ID_SPACE = vocabulary.ID
 
 
 @dataclass(frozen=True)

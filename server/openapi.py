@@ -7,9 +7,9 @@ allowed values come from its `#+` header: the document cannot drift from the que
 from __future__ import annotations
 
 from collections.abc import Iterable
-from importlib.metadata import PackageNotFoundError, version
 
-from server.canned import ID, PARAMETER_TYPES, CannedQuery, Parameter
+from passerelle.canned import PARAMETER_TYPES, CannedQuery, Parameter
+from passerelle.vocabulary import ID, package_version
 
 RESULT_TYPES = {
     "application/sparql-results+json": {"$ref": "#/components/schemas/SparqlResults"},
@@ -52,10 +52,7 @@ def document(queries: Iterable[CannedQuery], server_url: str) -> dict:
 
 
 def _version() -> str:
-    try:
-        return version("passerelle")
-    except PackageNotFoundError:
-        return "unreleased"
+    return package_version(missing="unreleased")
 
 
 TIMEOUT_PARAMETER = {

@@ -28,7 +28,9 @@ from flask import (
 )
 from pyoxigraph import NamedNode, Store, Triple, Variable, serialize
 
-from server import canned, dashboards, vendor
+from passerelle import canned
+from passerelle.vocabulary import ID, INFERRED_GRAPH, PREFIXES
+from server import dashboards, vendor
 from server.errors import ApiError
 from server.negotiation import GRAPH, negotiate, prefers_html
 from server.queries import catalogue
@@ -36,20 +38,8 @@ from server.store import current_store
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 
-ID = "https://w3id.org/passerelle/id/"
 ROOT = Path(__file__).resolve().parent.parent
 YASGUI_FILES = ROOT / "node_modules" / "@zazuko" / "yasgui" / "build"
-PREFIXES = {
-    "pas": "https://w3id.org/passerelle/ontology#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "schema": "https://schema.org/",
-    "dcterms": "http://purl.org/dc/terms/",
-}
 SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
 DEFAULT_QUERY = SPARQL_PREFIXES + """
 SELECT ?school ?label (COUNT(DISTINCT ?partner) AS ?partners)
@@ -71,7 +61,7 @@ WHERE {
   ?entity ?property ?value .
   FILTER(STRSTARTS(STR(?property), STR(pas:))
          || EXISTS { GRAPH ?g { ?entity ?property ?value }
-                     FILTER(?g != <https://w3id.org/passerelle/graph/inferred>) })
+                     FILTER(?g != <""" + INFERRED_GRAPH + """>) })
   OPTIONAL { ?property rdfs:label ?pl FILTER(LANG(?pl) IN ("en", "")) }
   OPTIONAL { ?value rdfs:label|skos:prefLabel ?vl FILTER(LANG(?vl) IN ("en", "")) }
 }

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 
-from server import canned
+from passerelle import canned
 from server.queries import Page, catalogue, run_canned
 
 

@@ -21,9 +21,11 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from server import canned, limits, openapi, tables
+from passerelle import canned, limits
+from server import openapi, tables
 from server.errors import ApiError
 from server.executor import execute
+from server.limits import budget as time_budget
 from server.negotiation import RESULTS, Format, negotiate, prefers_html
 from server.sparql_text import check_no_network
 from server.store import current_store
@@ -143,7 +145,7 @@ def run_canned(query: canned.CannedQuery, values: dict[str, str], page: Page
     ceiling = float(current_app.config["QUERY_TIMEOUT"])
     if query.timeout is not None:
         ceiling = min(ceiling, query.timeout)
-    budget = limits.budget(ceiling, request.args.get(limits.TIMEOUT_PARAMETER))
+    budget = time_budget(ceiling, request.args.get(limits.TIMEOUT_PARAMETER))
     rows = execute(canned.job(query, bound, page.size, page.offset), budget)
     return canned.result_of(query, bound, rows, page.size)
 

@@ -5,9 +5,10 @@ in its own process: `server.executor` sends it to one of these, waits no longer 
 query's time budget, and kills the process (and starts a fresh one) when the budget is spent.
 
 It runs as a script, ``python -I server/query_process.py FD PARENT_PID MEMORY_LIMIT``, and
-imports only the standard library and pyoxigraph, so that a replacement is ready in a
-fraction of a second. FD is its end of a socket pair to the server process, spoken with
-`multiprocessing.connection` (length-prefixed pickles of plain values). A job is a dict:
+imports only the standard library, pyoxigraph and `passerelle.results`, so that a
+replacement is ready in a fraction of a second. FD is its end of a socket pair to the server
+process, spoken with `multiprocessing.connection` (length-prefixed pickles of plain values).
+A job is a dict:
 
 - ``store``: the pyoxigraph directory to query (a build's ``oxigraph/``); ``fresh``: open
   it again even if it is the one already open (a store that updates change);
@@ -26,7 +27,6 @@ while running).
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import signal
@@ -37,19 +37,15 @@ from itertools import islice
 from multiprocessing.connection import Connection
 
 from pyoxigraph import (
-    BlankNode,
-    NamedNode,
     QueryBoolean,
     QueryResultsFormat,
     QueryTriples,
     RdfFormat,
     Store,
-    Triple,
-    parse_query_results,
     serialize,
 )
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+from passerelle.results import results_body, rows
 
 
 def main(argv: list[str]) -> None:
@@ -114,13 +110,6 @@ def _open(directory: str, stores: dict[str, Store], fresh: bool) -> Store:
     return stores[directory]
 
 
-def rows(solutions, offset: int, row_cap: int) -> dict:
-    """The variables and at most row_cap rows after the first ``offset`` (terms or None)."""
-    kept = [tuple(solution) for solution in islice(solutions, offset, offset + row_cap + 1)]
-    return {"variables": [v.value for v in solutions.variables], "rows": kept[:row_cap],
-            "truncated": len(kept) > row_cap}
-
-
 def serialized(result, formats: dict, row_cap: int) -> tuple:
     """The answer serialized as the client asked, with at most row_cap rows or triples."""
     kind = "graph" if isinstance(result, QueryTriples) else "results"
@@ -140,37 +129,6 @@ def serialized(result, formats: dict, row_cap: int) -> tuple:
         body = results_body(page["variables"], page["rows"], media_type)
     return ("ok", {"kind": kind, "media_type": media_type, "body": body,
                    "truncated": truncated})
-
-
-def results_body(variables: list[str], solutions: list[tuple], media_type: str) -> bytes:
-    """Rows as SPARQL results: JSON written here, other formats by pyoxigraph from it."""
-    bindings = [{name: json_term(term) for name, term in zip(variables, row, strict=True)
-                 if term is not None} for row in solutions]
-    body = json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
-                      ensure_ascii=False).encode("utf-8")
-    answer_format = QueryResultsFormat.from_media_type(media_type)
-    if answer_format == QueryResultsFormat.JSON:
-        return body
-    return parse_query_results(body, format=QueryResultsFormat.JSON).serialize(
-        format=answer_format)
-
-
-def json_term(term) -> dict:
-    """One RDF term in the SPARQL 1.1 JSON results format (triple terms as in SPARQL 1.2)."""
-    if isinstance(term, NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, Triple):
-        return {"type": "triple", "value": {"subject": json_term(term.subject),
-                                            "predicate": json_term(term.predicate),
-                                            "object": json_term(term.object)}}
-    out = {"type": "literal", "value": term.value}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype.value != XSD_STRING:
-        out["datatype"] = term.datatype.value
-    return out
 
 
 if __name__ == "__main__":

@@ -27,16 +27,14 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from pyoxigraph import NamedNode
 
+from passerelle.store import OpenStore
+from passerelle.vocabulary import ID, PAS, RDF_TYPE, RDFS, SKOS
 from server.errors import ApiError
-from server.store import OpenStore, current_store
+from server.store import current_store
 
 bp = Blueprint("search", __name__, template_folder="templates")
 
-ID = "https://w3id.org/passerelle/id/"
-PAS = "https://w3id.org/passerelle/ontology#"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDFS_LABEL = RDFS + "label"
 WIKIDATA = "http://www.wikidata.org/entity/"
 ROR = "https://ror.org/"
 

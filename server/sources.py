@@ -7,14 +7,13 @@ a researcher can audit a fact down to its line and the line up to the page it wa
 from (the document's ``schema:url``).
 
 The lines and their outcomes come from the build directory's per-document file
-(`graph.store.DOCUMENT_LINES`); the facts from the graph. A store without that file (a
-remote store, an older build) shows the lines the graph has facts for, and says so. Other
-clients than browsers get the document's RDF, as for any entity (`server.pages.entity`).
+(`passerelle.builddir.BuildDir.document_lines`); the facts from the graph. A store without
+that file (a remote store, an older build) shows the lines the graph has facts for, and says
+so. Other clients than browsers get the document's RDF, as for any entity (`server.pages.entity`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from pathlib import Path
 from flask import Blueprint, Response, render_template, request
 from pyoxigraph import NamedNode, Store, Variable
 
-from graph.store import DOCUMENT_LINES
+from passerelle.builddir import BuildDir
 from server.errors import ApiError
 from server.negotiation import GRAPH, prefers_html
 from server.pages import ID, SPARQL_PREFIXES, entity
@@ -118,11 +117,7 @@ def _recorded_lines(directory: Path | None, source_id: str) -> list[dict] | None
     """The build's record of every line of the document; None when this store has none."""
     if directory is None:
         return None
-    path = directory / DOCUMENT_LINES / f"{source_id}.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))["lines"]
-    except FileNotFoundError:
-        return None
+    return BuildDir(directory).document_lines(source_id)
 
 
 def annotated_lines(store: Store, document: str, recorded: list[dict] | None) -> list[Line]:

@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, current_app, make_response, request
 from pyoxigraph import NamedNode
 
-from server import limits
+from passerelle import limits
+from passerelle.remote_store import query_form
 from server.errors import ApiError
 from server.executor import execute
+from server.limits import budget as time_budget
 from server.meta import rdf_response, service_description
 from server.negotiation import GRAPH, RESULTS, Format, negotiate, prefers_html
 from server.pages import render_query_page
-from server.remote_store import query_form
 from server.sparql_text import check_no_network, has_dataset_clause, with_using
 from server.store import current_store
 
@@ -135,8 +136,8 @@ def run_query(operation: Operation) -> Response:
            "options": {"base_iri": request.base_url, **dataset},
            "formats": {kind: _for_the_child(chosen) for kind, chosen in formats.items()},
            "row_cap": int(current_app.config["ROW_CAP"])}
-    budget = limits.budget(float(current_app.config["QUERY_TIMEOUT"]),
-                           request.values.get(limits.TIMEOUT_PARAMETER))
+    budget = time_budget(float(current_app.config["QUERY_TIMEOUT"]),
+                         request.values.get(limits.TIMEOUT_PARAMETER))
     answer = execute(job, budget)
     response = Response(answer["body"], content_type=formats[answer["kind"]].content_type)
     response.headers["X-Passerelle-Truncated"] = "true" if answer["truncated"] else "false"

@@ -26,38 +26,15 @@ import re
 
 from pyoxigraph import NamedNode
 
+from passerelle.lexer import blank_opaque, keyword, network_keywords
 from server.errors import ApiError
 
-# Comments, string literals (long forms first) and IRI references, in the SPARQL grammar's
-# terms. Scanning left to right, the first one that starts at a position wins, as in a lexer.
-_OPAQUE = re.compile(r"""
-      \#[^\n\r]*
-    | '''(?:[^'\\]|\\.|'(?!''))*'''
-    | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-    | '(?:[^'\\\n\r]|\\.)*'
-    | "(?:[^"\\\n\r]|\\.)*"
-    | <[^<>"{}|^`\\\x00-\x20]*>
-""", re.VERBOSE | re.DOTALL)
-
-
-def _keyword(*words: str) -> str:
-    # A keyword, not part of a variable (?from), a prefixed name (ex:where, where:x) or a
-    # longer word: the characters that continue those names may not touch it.
-    return r"(?<![\w:?$.\-])(?:" + "|".join(words) + r")(?![\w:\-])"
-
-
-_FROM = re.compile(_keyword("FROM"), re.IGNORECASE)
-_USING_OR_WITH = re.compile(_keyword("USING", "WITH"), re.IGNORECASE)
-_MODIFY_PARTS = re.compile(r"[{}]|" + _keyword("DELETE", "WHERE"), re.IGNORECASE)
-_NETWORK_KEYWORDS = re.compile(r"SERVICE|LOAD", re.IGNORECASE)
+_FROM = re.compile(keyword("FROM"), re.IGNORECASE)
+_USING_OR_WITH = re.compile(keyword("USING", "WITH"), re.IGNORECASE)
+_MODIFY_PARTS = re.compile(r"[{}]|" + keyword("DELETE", "WHERE"), re.IGNORECASE)
 # rdflib's parser is pure Python, run in the server's own process: only texts this short
 # are given to it (a query that needs the allowlist is a short federated one).
 MAX_CHECKED_LENGTH = 20_000
-
-
-def blank_opaque(text: str) -> str:
-    """The text with comments, literals and IRIs replaced by spaces (same length)."""
-    return _OPAQUE.sub(lambda match: " " * len(match.group()), text)
 
 
 def has_dataset_clause(query: str) -> bool:
@@ -126,28 +103,6 @@ def check_no_network(text: str, *, update: bool, base_iri: str,
             raise ApiError(400, "Remote call refused",
                            f"SERVICE {target.n3()}: this endpoint does not contact other "
                            "servers (only allowlisted SERVICE endpoints)")
-
-
-def network_keywords(text: str) -> set[str]:
-    """SERVICE and LOAD (upper case) where pyoxigraph could read them as keywords.
-
-    Outside comments, literals and IRIs, an occurrence is not a keyword only when it is part
-    of a variable (?myservice), of a prefixed name (ex:service, service:x) or of a longer
-    name (services). Anything else counts, even glued to a word before it: pyoxigraph reads
-    "trueSERVICE" as true, SERVICE, and "?o.SERVICE" as ?o . SERVICE.
-    """
-    blanked = blank_opaque(text)
-    found = set()
-    for match in _NETWORK_KEYWORDS.finditer(blanked):
-        start, end = match.span()
-        while start > 0 and (blanked[start - 1].isalnum() or blanked[start - 1] == "_"):
-            start -= 1
-        before = blanked[start - 1] if start > 0 else " "
-        after = blanked[end] if end < len(blanked) else " "
-        if before in "?$:" or after == ":" or after.isalnum() or after == "_":
-            continue
-        found.add(match.group().upper())
-    return found
 
 
 def _network_calls(text: str, update: bool, base_iri: str) -> list[tuple[str, object]]:

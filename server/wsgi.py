@@ -25,10 +25,10 @@ from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
-from graph.remote import endpoint_from, is_url
+from passerelle.builddir import StoreLink
+from passerelle.remote import endpoint_from, is_url
+from passerelle.remote_store import RemoteStore
 from server import check_admin_token, create_app, settings_from_environment
-from server.remote_store import RemoteStore
-from server.store import require_store
 
 REQUEST_TIMEOUT = 60  # seconds
 ADMIN_THREADS = 4
@@ -66,7 +66,7 @@ def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
           workers: int | None = None, threads: int = THREADS,
           store_options: dict | None = None) -> None:
     """Serve the store (a directory, or a remote store's URL with ``store_options``, see
-    graph.remote) over HTTP until interrupted.
+    passerelle.remote) over HTTP until interrupted.
 
     Raises ValueError for a bad admin token, worker count or store setting, OSError
     (FileNotFoundError) when there is no store to serve read-only: checked here, before any
@@ -93,7 +93,7 @@ def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
         if is_url(store):
             RemoteStore.open(endpoint_from(str(store), os.environ, **(store_options or {})))
         else:
-            require_store(Path(store))
+            StoreLink(Path(store)).require()
         options |= {"workers": workers or default_workers(), "threads": threads,
                     "worker_connections": threads, "keepalive": 0}
     _Gunicorn({"STORE": store, "STORE_OPTIONS": store_options or {},

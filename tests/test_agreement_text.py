@@ -12,7 +12,7 @@ from graph.parse.agreement_text import (
     parse_agreement_text,
 )
 from graph.records import IN_NEGOTIATION, STATUSES
-from graph.vocabulary import AGREEMENT_TYPES, NETWORKS
+from passerelle.vocabulary import AGREEMENT_TYPES, NETWORKS
 
 # Each wording as 000 or 003 writes it (copied from the documents, with the line where it
 # first occurs) and the one type it must give.

@@ -12,8 +12,9 @@ from click.testing import CliRunner
 
 from graph.build import SHAPES, build
 from graph.errors import BuildError
-from graph.store import build_lock, canonical_nquads
+from graph.store import canonical_nquads
 from graph.validate import violations
+from passerelle.builddir import StoreLink
 from passerelle.cli import main
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -73,7 +74,7 @@ def test_a_second_build_of_the_same_store_is_refused(tmp_path):
     holding, release = threading.Event(), threading.Event()
 
     def hold_lock():
-        with build_lock(store):
+        with StoreLink(store).build_lock():
             holding.set()
             release.wait(10)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode, QueryResultsFormat, Store, parse_query_results
 
-from server.canned import (
+from passerelle.canned import (
     CannedQueryError,
     Parameter,
     ParameterError,

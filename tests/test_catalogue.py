@@ -28,7 +28,7 @@ import pytest
 from pyoxigraph import NamedNode, Store
 from server_fixtures import free_port
 
-from server.canned import ParameterError, load_queries, run
+from passerelle.canned import ParameterError, load_queries, run
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Store
 
-from server.canned import RESERVED_PARAMETERS, load_queries, run
+from passerelle.canned import RESERVED_PARAMETERS, load_queries, run
 from server.sparql_text import blank_opaque
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import RdfFormat, Store
 
-from server.canned import load_queries, run
+from passerelle.canned import load_queries, run
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "passerelle.ttl"

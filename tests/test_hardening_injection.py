@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 from pyoxigraph import Literal, NamedNode, Store
 from server_fixtures import READ_ONLY, running_server
 
+from passerelle.canned import Parameter, ParameterError, to_term
 from server import create_app
-from server.canned import Parameter, ParameterError, to_term
 from server.sparql_text import network_keywords
 
 ID = "https://w3id.org/passerelle/id/"

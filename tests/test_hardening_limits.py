@@ -16,8 +16,8 @@ import pytest
 from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results
 from server_fixtures import READ_ONLY, running_server
 
+from passerelle.limits import MAX_BODY_BYTES, MAX_QUERY_LENGTH
 from server import create_app
-from server.limits import MAX_BODY_BYTES, MAX_QUERY_LENGTH
 
 EVERY_QUAD = "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"
 SHARING = "/queries/schools-sharing-partners.json"

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from server_fixtures import DARMSTADT_PARTNERS, running_server
 
-from graph.store import builds_dir
+from passerelle.builddir import StoreLink
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSERELLE = Path(sys.executable).parent / "passerelle"
@@ -189,7 +189,7 @@ def test_a_failed_build_says_why_and_the_previous_store_keeps_serving(
         served, tmp_path, change, popen, reason):
     link, base = served
     before, published = build_id(base), os.readlink(link)
-    builds_before = set(builds_dir(link).iterdir())
+    builds_before = set(StoreLink(link).builds_dir.iterdir())
     with Reader(base) as reader:
         answer = reader.now()
         failed = build(seeds_copy(tmp_path, change), link, **popen)
@@ -199,26 +199,26 @@ def test_a_failed_build_says_why_and_the_previous_store_keeps_serving(
     assert reason in err
     assert os.readlink(link) == published and build_id(base) == before
     assert set(reader.answers) == {answer}  # every request, answered by the old build
-    assert set(builds_dir(link).iterdir()) == builds_before  # the failed build removed
+    assert set(StoreLink(link).builds_dir.iterdir()) == builds_before  # the failed build removed
 
 
 def test_a_build_killed_mid_load_leaves_the_previous_store_serving(served, tmp_path):
     link, base = served
     before, published = build_id(base), os.readlink(link)
-    builds_before = set(builds_dir(link).iterdir())
+    builds_before = set(StoreLink(link).builds_dir.iterdir())
     with Reader(base) as reader:
         answer = reader.now()
         loading = build(seeds_copy(tmp_path, without_darmstadt_in_003), link,
                         *ACCEPT_WITHOUT_DARMSTADT)
         # The build makes its new directory right before writing the store into it.
-        while not set(builds_dir(link).iterdir()) - builds_before:
+        while not set(StoreLink(link).builds_dir.iterdir()) - builds_before:
             assert loading.poll() is None, loading.communicate()
             time.sleep(0.001)
         loading.send_signal(signal.SIGKILL)
         loading.communicate(timeout=30)
         reader.now()
     assert loading.returncode == -signal.SIGKILL
-    (half_built,) = set(builds_dir(link).iterdir()) - builds_before
+    (half_built,) = set(StoreLink(link).builds_dir.iterdir()) - builds_before
     assert not (half_built / "build.json").exists()  # killed before it was complete
     assert os.readlink(link) == published and build_id(base) == before
     assert set(reader.answers) == {answer}
@@ -227,7 +227,7 @@ def test_a_build_killed_mid_load_leaves_the_previous_store_serving(served, tmp_p
 def test_a_second_build_at_the_same_time_is_refused_clearly(served, tmp_path):
     link, base = served
     first = build(seeds_copy(tmp_path), link)
-    lock = builds_dir(link) / ".lock"
+    lock = StoreLink(link).builds_dir / ".lock"
     while not held(lock):
         assert first.poll() is None, first.communicate()
         time.sleep(0.005)

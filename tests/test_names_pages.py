@@ -19,7 +19,8 @@ from pyoxigraph import Store
 from rdflib.compare import isomorphic
 from server_fixtures import READ_ONLY
 
-from server import canned, create_app
+from passerelle import canned
+from server import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 ID = "https://w3id.org/passerelle/id/"

@@ -8,8 +8,8 @@ import pytest
 import rdflib
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
 
-from graph.rdf import NETWORK_KINDS, PAS, STATUS
-from graph.vocabulary import AGREEMENT_TYPES, MEASURES
+from graph.rdf import NETWORK_KINDS, STATUS
+from passerelle.vocabulary import AGREEMENT_TYPES, MEASURES, PAS
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 VANN = rdflib.Namespace("http://purl.org/vocab/vann/")

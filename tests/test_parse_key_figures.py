@@ -14,7 +14,7 @@ import pytest
 from graph.parse.key_figures import KEY_FIGURES, parse_key_figures
 from graph.parse.programme_rules import PROGRAMME_FIGURES
 from graph.parse.prose import PROSE_FIGURES
-from graph.vocabulary import MEASURES
+from passerelle.vocabulary import MEASURES
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "001_76af7be450036bee.txt"
 SEED_LINES = 130  # cat -n: 129 numbered lines of text, then the blank line 130 before EOF

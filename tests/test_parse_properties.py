@@ -21,7 +21,7 @@ from graph.parse import PARSERS
 from graph.parse.partner_list import parse_partner_list
 from graph.parse.partner_table import parse_partner_table
 from graph.report import OUTCOMES
-from graph.vocabulary import AGREEMENT_TYPES, NETWORKS
+from passerelle.vocabulary import AGREEMENT_TYPES, NETWORKS
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 DOCUMENTS = {  # parser -> its seed document (seeds/sources.toml)

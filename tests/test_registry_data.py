@@ -19,8 +19,8 @@ import pycountry
 import pytest
 
 from graph.link.ror import record_from_json
-from graph.vocabulary import NETWORKS
 from passerelle.normalise import name_key, normalise_name
+from passerelle.vocabulary import NETWORKS
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 PARTNER_LIST = SEEDS / "000_321cffa3179d9234.txt"
@@ -497,7 +497,7 @@ DOCUMENT_SPELLINGS = {
 
 
 def test_networks_are_the_vocabulary_keys_with_known_kinds():
-    assert sorted(n["id"] for n in networks()) == sorted(NETWORKS.values())
+    assert sorted(n["id"] for n in networks()) == sorted(NETWORKS)
     assert [n["id"] for n in networks() if n["kind"] not in NETWORK_KINDS] == []
     fields = {"id", "label", "full_name", "kind", "run_by", "aliases", "note"}
     assert [n["id"] for n in networks() if set(n) != fields] == []

@@ -5,7 +5,7 @@ a new build, a query over its budget).
 
 The remote store is a real `oxigraph serve` (from the `oxigraph` wheel) on a free loopback
 port, started with ``--union-default-graph`` so that both dataset modes can be compared
-(graph.remote: ``named`` lists the build's graphs in each request, ``union`` uses the
+(passerelle.remote: ``named`` lists the build's graphs in each request, ``union`` uses the
 store's own default graph). With PASSERELLE_TEST_STORE set to a query endpoint URL, the same
 tests run against that store instead (its other settings from PASSERELLE_STORE_*; see
 scripts/virtuoso-check.sh).
@@ -40,12 +40,13 @@ from server_fixtures import (
     wait_until_up,
 )
 
-from graph import remote
-from graph.remote import Endpoint
+from graph import remote as loading
+from passerelle import remote
+from passerelle.canned import load_queries, run
 from passerelle.cli import main
+from passerelle.remote import Endpoint
+from passerelle.remote_store import RemoteStore
 from server import create_app, remote_store
-from server.canned import load_queries, run
-from server.remote_store import RemoteStore
 
 ROOT = Path(__file__).resolve().parent.parent
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
@@ -255,17 +256,17 @@ def count(store: RemoteStore) -> int:
 
 
 def test_staged_graphs_stay_out_of_named_queries_until_published(scratch):
-    first = remote.stage(scratch, small_store(triple("a", G1), triple("b", G2)))
-    remote.publish(scratch, first, {"build_id": first.build_id,
+    first = loading.stage(scratch, small_store(triple("a", G1), triple("b", G2)))
+    loading.publish(scratch, first, {"build_id": first.build_id,
                                     "graphs": {G1.value: 1, G2.value: 1}})
     named, union = (RemoteStore.open(replace(scratch, dataset=m)) for m in ("named", "union"))
     assert count(named) == 2  # a and b; the metadata triple is not in a published graph
-    second = remote.stage(scratch, small_store(triple("c", G1), triple("d", G1, "x")))
+    second = loading.stage(scratch, small_store(triple("c", G1), triple("d", G1, "x")))
     # Loaded but not published: named mode still sees the first build; the store's own union
     # (every graph) sees both builds and the metadata triple.
     assert count(named) == 2
     assert count(union) == 2 + 2 + 1
-    remote.publish(scratch, second, {"build_id": second.build_id, "graphs": {G1.value: 2}})
+    loading.publish(scratch, second, {"build_id": second.build_id, "graphs": {G1.value: 2}})
     named = RemoteStore.open(scratch)
     subjects = {q.subject.value for q in named}
     assert subjects == {EX + "c", EX + "d"}  # G1 replaced, G2 (not in this build) dropped
@@ -275,16 +276,16 @@ def test_staged_graphs_stay_out_of_named_queries_until_published(scratch):
 def test_insert_data_loads_in_batches_and_keeps_blank_nodes(scratch, monkeypatch):
     # Without a GSP endpoint, INSERT DATA requests of BATCH_QUADS triples; blank node labels
     # are scoped to one request, so a graph with blank nodes goes whole (one INSERT).
-    monkeypatch.setattr(remote, "BATCH_QUADS", 2)
+    monkeypatch.setattr(loading, "BATCH_QUADS", 2)
     through_update = replace(scratch, gsp_url=None)
     node = BlankNode()
     quads = [triple(s, G1) for s in "abcde"]
     quads += [Quad(NamedNode(EX + "x"), NamedNode(EX + "p"), node, G2),
               Quad(node, NamedNode(EX + "p"), NamedNode(EX + "y"), G2),
               Quad(node, NamedNode(EX + "q"), NamedNode(EX + "z"), G2)]
-    staging = remote.stage(through_update, small_store(*quads))
+    staging = loading.stage(through_update, small_store(*quads))
     assert staging.triples == 8
-    remote.publish(through_update, staging, {"build_id": staging.build_id,
+    loading.publish(through_update, staging, {"build_id": staging.build_id,
                                              "graphs": {G1.value: 5, G2.value: 3}})
     loaded = list(RemoteStore.open(through_update).quads_for_pattern(None, None, None, G2))
     objects = {q.object for q in loaded if q.subject == NamedNode(EX + "x")}
@@ -293,11 +294,11 @@ def test_insert_data_loads_in_batches_and_keeps_blank_nodes(scratch, monkeypatch
 
 
 def test_a_failed_load_leaves_the_published_build_and_no_staging_graph(scratch):
-    first = remote.stage(scratch, small_store(triple("a", G1)))
-    remote.publish(scratch, first, {"build_id": first.build_id, "graphs": {G1.value: 1}})
+    first = loading.stage(scratch, small_store(triple("a", G1)))
+    loading.publish(scratch, first, {"build_id": first.build_id, "graphs": {G1.value: 1}})
     broken = replace(scratch, gsp_url=scratch.gsp_url.replace("/store", "/no-such-path"))
     with pytest.raises(remote.RemoteStoreError, match="no-such-path"):
-        remote.stage(broken, small_store(triple("b", G1)))
+        loading.stage(broken, small_store(triple("b", G1)))
     assert remote.read_metadata(scratch)["build_id"] == first.build_id
     graphs = remote.select_rows(scratch, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
     assert sorted(g.value for (g,) in graphs) == sorted([G1.value, remote.BUILD_GRAPH.value])
@@ -315,15 +316,15 @@ def test_no_published_build_and_a_malformed_query_are_errors(scratch):
 
 
 def test_the_server_follows_a_new_build(scratch, monkeypatch):
-    first = remote.stage(scratch, small_store(triple("a", G1)))
-    remote.publish(scratch, first, {"build_id": first.build_id, "graphs": {G1.value: 1},
+    first = loading.stage(scratch, small_store(triple("a", G1)))
+    loading.publish(scratch, first, {"build_id": first.build_id, "graphs": {G1.value: 1},
                                     "triples": 1})
     app = create_app({**READ_ONLY, "STORE": scratch.query_url,
                       "STORE_OPTIONS": store_options(scratch)})
     client = app.test_client()
     assert client.get("/healthz").get_json()["build_id"] == first.build_id
-    second = remote.stage(scratch, small_store(triple("b", G1), triple("c", G2)))
-    remote.publish(scratch, second, {"build_id": second.build_id, "triples": 2,
+    second = loading.stage(scratch, small_store(triple("b", G1), triple("c", G2)))
+    loading.publish(scratch, second, {"build_id": second.build_id, "triples": 2,
                                      "graphs": {G1.value: 1, G2.value: 1}})
     monkeypatch.setattr(remote_store, "CHECK_EVERY", 0)
     app.extensions["passerelle-link"].next_check = 0  # as if CHECK_EVERY seconds had passed
@@ -337,8 +338,8 @@ def test_the_server_follows_a_new_build(scratch, monkeypatch):
 def test_a_query_over_its_budget_is_a_503(scratch):
     # 40 triples, five times over: 40**5 = 102 million rows for the store to count, far
     # more than a tenth of a second of work.
-    first = remote.stage(scratch, small_store(*(triple(f"s{n}", G1) for n in range(40))))
-    remote.publish(scratch, first, {"build_id": first.build_id, "graphs": {G1.value: 40}})
+    first = loading.stage(scratch, small_store(*(triple(f"s{n}", G1) for n in range(40))))
+    loading.publish(scratch, first, {"build_id": first.build_id, "graphs": {G1.value: 40}})
     app = create_app({**READ_ONLY, "STORE": scratch.query_url,
                       "STORE_OPTIONS": store_options(scratch)})
     text = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . "

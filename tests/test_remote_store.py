@@ -1,5 +1,5 @@
-"""Binding parameters for a remote store (`server.remote_store.with_values`) and reading a
-remote store's settings (`graph.remote.endpoint_from`), without any server.
+"""Binding parameters for a remote store (`passerelle.remote_store.with_values`) and reading a
+remote store's settings (`passerelle.remote.endpoint_from`), without any server.
 
 `with_values` must give what pyoxigraph's substitutions give; each case runs both on the
 same three-triple store: a p b, a p c, d p e (so a is the subject of two triples, and
@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store, Variable
 
-from graph.remote import Endpoint, endpoint_from
-from server.remote_store import query_form, with_values
+from passerelle.remote import Endpoint, endpoint_from
+from passerelle.remote_store import query_form, with_values
 
 EX = "http://example.org/"
 A = NamedNode(EX + "a")

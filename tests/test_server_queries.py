@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from pyoxigraph import QueryResultsFormat, parse_query_results
 
+from passerelle.canned import CannedQueryError
 from server import create_app
-from server.canned import CannedQueryError
 
 ROOT = Path(__file__).resolve().parent.parent
 ID = "https://w3id.org/passerelle/id/"

@@ -3,7 +3,7 @@
 The partner pages write agreements in free text ("Double diplôme ingénieur et Erasmus+",
 "Bilateral/GE3", "douple diplôme, accord cadre"). This module splits such a text into its
 terms and maps each term, once normalised (case, accents, apostrophes, spaces), to the keys
-of ``graph.vocabulary`` and ``graph.records``. A term it does not know is returned in
+of ``passerelle.vocabulary`` and ``graph.records``. A term it does not know is returned in
 ``unknown``, never dropped, so the parser can report it.
 """
 
@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from graph.records import IN_NEGOTIATION
-from graph.vocabulary import without_broader
+from passerelle.vocabulary import NETWORKS, without_broader
 
 TYPE_NOT_STATED = "type-not-stated"
 
@@ -50,25 +50,9 @@ TYPE_PHRASES = {
     "accord bilateral": "bilateral",
 }
 
-# Normalised name -> network key (networks, programmes and labels alike).
-NETWORK_PHRASES = {
-    "erasmus+": "erasmus-plus",
-    "erasmus": "erasmus-plus",  # the logo alt text of 004 and "partenariats Erasmus" of 001
-    "eramus+": "erasmus-plus",  # typo of 004 ("ERAMUS+ Charter")
-    "athens": "athens",
-    "brafitec": "brafitec",
-    "arfitec": "arfitec",
-    "ge3": "ge3",
-    "global e3": "ge3",
-    "global engineering education exchange": "ge3",
-    "eulist": "eulist",
-    "eur-ace": "eur-ace",
-    "eurace": "eur-ace",
-    "rics": "rics",
-    "ufa": "ufa",
-    "auf": "auf",
-    "qualite fle": "qualite-fle",
-}
+# Normalised name -> network key (networks, programmes and labels alike): the one table of
+# networks, read the other way round.
+NETWORK_PHRASES = {phrase: key for key, phrases in NETWORKS.items() for phrase in phrases}
 
 # Normalised wording -> status key ("in process" is a state of the agreement, not a type).
 STATUS_PHRASES = {

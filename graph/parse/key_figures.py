@@ -58,7 +58,7 @@ class FigurePhrase:
     """How a page words one measure: ``wording`` with "{n}" where the number stands.
 
     The wording is matched case-insensitively, with straight apostrophes and any run of
-    spaces; ``measure`` is a key of ``graph.vocabulary.MEASURES``.
+    spaces; ``measure`` is a key of ``passerelle.vocabulary.MEASURES``.
     """
 
     measure: str

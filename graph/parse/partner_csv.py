@@ -33,8 +33,8 @@ from graph.parse.agreement_text import NETWORK_PHRASES, TYPE_NOT_STATED, TYPE_PH
 from graph.parse.lines import open_document
 from graph.parse.partner_list import split_acronym
 from graph.records import ACTIVE, IN_NEGOTIATION, SUSPENDED, Origin, ParsedDocument, PartnerRow
-from graph.vocabulary import NETWORKS, without_broader
 from passerelle.normalise import normalise_name
+from passerelle.vocabulary import NETWORKS, without_broader
 
 COLUMNS = ("partner", "country", "faculty", "types", "networks", "status", "url", "note")
 REQUIRED = ("partner", "country")

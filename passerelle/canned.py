@@ -49,15 +49,13 @@ from pyoxigraph import (
     parse_query_results,
 )
 
-from server import limits
-from server.query_process import json_term, rows
-from server.sparql_text import network_keywords
+from passerelle import limits
+from passerelle.lexer import network_keywords
+from passerelle.remote_store import with_values
+from passerelle.results import json_term, rows
+from passerelle.store import GraphStore
+from passerelle.vocabulary import ID, PAS, RDF_TYPE, SKOS_IN_SCHEME, XSD
 
-ID = "https://w3id.org/passerelle/id/"
-PAS = "https://w3id.org/passerelle/ontology#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-SKOS_IN_SCHEME = "http://www.w3.org/2004/02/skos/core#inScheme"
 DEFAULT_ROW_CAP = limits.ROW_CAP
 # Request arguments the server reads itself: never the name of a query parameter.
 RESERVED_PARAMETERS = frozenset({"format", limits.TIMEOUT_PARAMETER, "limit", "offset"})
@@ -305,7 +303,7 @@ def _check_federated(path: Path, query: CannedQuery) -> None:
         raise CannedQueryError(f"{path}: the query does not project its parameters {missing}")
 
 
-def run(store: Store, query: CannedQuery, values: Mapping[str, str],
+def run(store: GraphStore, query: CannedQuery, values: Mapping[str, str],
         row_cap: int = DEFAULT_ROW_CAP, offset: int = 0) -> CannedResult:
     """Bind the request's values and run the query over the union of all graphs, here.
 
@@ -329,7 +327,7 @@ def job(query: CannedQuery, bound: Mapping[str, NamedNode | Literal], row_cap: i
 
 def result_of(query: CannedQuery, bound: Mapping[str, NamedNode | Literal], page: dict,
               row_cap: int) -> CannedResult:
-    """The result of a run from its page of rows (`server.query_process.rows`), without the
+    """The result of a run from its page of rows (`passerelle.results.rows`), without the
     columns of the parameters declared ``column: false``."""
     hidden = {p.name for p in query.params if not p.column}
     shown = [i for i, name in enumerate(page["variables"]) if name not in hidden]
@@ -339,7 +337,7 @@ def result_of(query: CannedQuery, bound: Mapping[str, NamedNode | Literal], page
 
 
 def bind(query: CannedQuery, values: Mapping[str, str],
-         store: Store) -> dict[str, NamedNode | Literal]:
+         store: GraphStore) -> dict[str, NamedNode | Literal]:
     """The typed term of each parameter that has a value (given, or its default).
 
     An empty value counts as left out (an empty form field). ParameterError names the
@@ -361,7 +359,7 @@ def bind(query: CannedQuery, values: Mapping[str, str],
     return bound
 
 
-def checked_term(parameter: Parameter, raw: str, store: Store) -> NamedNode | Literal:
+def checked_term(parameter: Parameter, raw: str, store: GraphStore) -> NamedNode | Literal:
     """The term of one value, which must be one of the allowed ones (if the parameter
     lists them) and of the parameter's type (`to_term`)."""
     if parameter.allowed and raw not in parameter.allowed:
@@ -370,10 +368,10 @@ def checked_term(parameter: Parameter, raw: str, store: Store) -> NamedNode | Li
     return to_term(parameter, raw, store)
 
 
-def editor_text(query: CannedQuery, values: Mapping[str, str], store: Store) -> str:
+def editor_text(query: CannedQuery, values: Mapping[str, str], store: GraphStore) -> str:
     """The query as the SPARQL editor shows it: without its header, the given values (and
     each required parameter's example) bound by VALUES blocks wherever the query uses them
-    (`server.remote_store.with_values`), so that it runs as it is and answers what the
+    (`passerelle.remote_store.with_values`), so that it runs as it is and answers what the
     canned run answers.
 
     Values the query cannot take are left out, as are examples the graph lacks: then the
@@ -387,12 +385,10 @@ def editor_text(query: CannedQuery, values: Mapping[str, str], store: Store) -> 
             terms[name] = checked_term(query.parameter(name), raw, store)
         except ParameterError:
             continue
-    from server.remote_store import with_values  # the server's: the command line needs none
-
     return with_values(query.body, terms)
 
 
-def to_term(parameter: Parameter, raw: str, store: Store) -> NamedNode | Literal:
+def to_term(parameter: Parameter, raw: str, store: GraphStore) -> NamedNode | Literal:
     """The RDF term a request value stands for, checked against the parameter's type."""
     name = parameter.name
     if parameter.type == "iri":
@@ -413,7 +409,7 @@ def to_term(parameter: Parameter, raw: str, store: Store) -> NamedNode | Literal
     return _entity(parameter, raw, store)
 
 
-def _entity(parameter: Parameter, raw: str, store: Store) -> NamedNode:
+def _entity(parameter: Parameter, raw: str, store: GraphStore) -> NamedNode:
     """A school, institution, network or country by id (code) or IRI; it must be in the graph."""
     folder, classes = ENTITY_TYPES[parameter.type]
     base = f"{ID}{folder}/"
@@ -427,12 +423,12 @@ def _entity(parameter: Parameter, raw: str, store: Store) -> NamedNode:
     return node
 
 
-def _has_type(store: Store, node: NamedNode, cls: str) -> bool:
+def _has_type(store: GraphStore, node: NamedNode, cls: str) -> bool:
     quads = store.quads_for_pattern(node, NamedNode(RDF_TYPE), NamedNode(cls), None)
     return next(iter(quads), None) is not None
 
 
-def agreement_types(store: Store) -> dict[str, NamedNode]:
+def agreement_types(store: GraphStore) -> dict[str, NamedNode]:
     """The concepts of the pas:AgreementTypes scheme in the store, by local name."""
     quads = store.quads_for_pattern(None, NamedNode(SKOS_IN_SCHEME),
                                     NamedNode(PAS + "AgreementTypes"), None)
@@ -440,7 +436,7 @@ def agreement_types(store: Store) -> dict[str, NamedNode]:
             if isinstance(q.subject, NamedNode) and q.subject.value.startswith(PAS)}
 
 
-def _agreement_type(name: str, raw: str, store: Store) -> NamedNode:
+def _agreement_type(name: str, raw: str, store: GraphStore) -> NamedNode:
     concepts = agreement_types(store)
     by_lower_case = {local.lower(): node for local, node in concepts.items()}
     local = raw.removeprefix(PAS).removeprefix("pas:").lower()
