@@ -120,8 +120,10 @@ def build(seeds_dir: Path, store_path: Path, allow: gate.Allow = gate.NOTHING) -
         with link.build_lock():
             dataset = assemble(seeds_dir)
             published = link.published()
-            verdict = gate.judge(dataset.sources, seeds_dir / MANIFEST, dataset.report,
-                                 dataset.agreements(), _published_agreements(published), allow)
+            with _timed(dataset.timings, "gate", dataset.peak_mib):
+                verdict = gate.judge(dataset.sources, seeds_dir / MANIFEST, dataset.report,
+                                     dataset.agreements(), _published_agreements(published),
+                                     allow)
             build_dir = link.new_build()
             try:
                 with _timed(dataset.timings, "load", dataset.peak_mib):

@@ -56,7 +56,10 @@ class Verdict:
     def summary(self) -> list[str]:
         """What the terminal says after the build summary: what changed, what was let in."""
         lines = [self.diff.lines()[0]] if self.diff else []
-        lines += [f"accepted (pin rewritten): {change.describe()}" for change in self.accepted]
+        lines += [f"accepted (pin rewritten): {change.describe()}"
+                  for change in self.accepted[:LISTED]]
+        if len(self.accepted) > LISTED:  # a generated folder: thousands of new documents
+            lines.append(f"accepted (pins rewritten): {len(self.accepted) - LISTED} more")
         if "keep_going_errors" in self.forced:
             lines.append(f"published with {self.forced['keep_going_errors']} error(s) in the "
                          "report (--keep-going)")

@@ -83,6 +83,7 @@ def test_a_generated_folder_builds_once_accepted_whole(folder, tmp_path):
     synthetic = [s.id for s in sources if s.path.parent.name == "synthetic"]
     assert len(synthetic) == 3
     assert [change.source.id for change in result.verdict.accepted] == synthetic
+    assert [line.split(": ")[1].split(" (")[0] for line in result.verdict.summary()] == synthetic
     assert changes(load_manifest(seeds, set(PARSERS))) == []
 
 

@@ -186,6 +186,13 @@ def test_a_changed_document_refuses_until_accepted_by_id_or_all(seeds):
         assert [c.source.id for c in verdict.accepted] == ["unidentified-partner-table"]
 
 
+def test_the_terminal_lists_at_most_twenty_accepted_documents(seeds):
+    (seeds / "003_6d956781d4f13613.txt").write_bytes(b"Country\tUniversity\tType\n")
+    (change,) = changes(sources(seeds))
+    lines = Verdict(accepted=[change] * 25).summary()
+    assert len(lines) == 21 and lines[-1] == "accepted (pins rewritten): 5 more"
+
+
 def test_the_history_goes_on_from_a_build_that_kept_none():
     previous = {"build_id": "old", "built_at": "2026-01-01T00:00:00+00:00",
                 "sources": [{}, {}], "agreements": 3}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -141,6 +142,23 @@ def test_build_publishes_the_graphs_and_metadata_of_the_embedded_build(endpoint,
     store = RemoteStore.open(endpoint)
     assert len(store) == built["triples"]
     assert [g.value for g in store.named_graphs()] == sorted(built["graphs"])
+
+
+def test_a_cut_document_is_refused_and_the_remote_build_stays(endpoint, tmp_path):
+    # The same gate as for a local store: 003 cut at 56 of its 113 lines loses 56 of the
+    # 224 agreements of the build published in the remote store, counted from its graphs.
+    before = remote.read_metadata(endpoint)["build_id"]
+    seeds = tmp_path / "seeds"
+    shutil.copytree(ROOT / "seeds", seeds, ignore=shutil.ignore_patterns("identifiers"))
+    table = seeds / "003_6d956781d4f13613.txt"
+    table.write_bytes(b"\n".join(table.read_bytes().split(b"\n")[:56]) + b"\n")
+    options = ["--update-url", endpoint.update_url]
+    result = CliRunner().invoke(main, ["build", "--seeds", str(seeds), "--store",
+                                       endpoint.query_url, *options,
+                                       "--accept", "unidentified-partner-table"])
+    assert result.exit_code == 1
+    assert "it would lose 56 of the 224 published agreements" in result.output
+    assert remote.read_metadata(endpoint)["build_id"] == before
 
 
 def test_the_remote_dataset_is_the_embedded_dataset(endpoint, embedded):
