@@ -121,9 +121,9 @@ def build(seeds_dir: Path, store_path: Path, allow: gate.Allow = gate.NOTHING) -
             dataset = assemble(seeds_dir)
             published = link.published()
             with _timed(dataset.timings, "gate", dataset.peak_mib):
+                built = dataset.agreements()
                 verdict = gate.judge(dataset.sources, seeds_dir / MANIFEST, dataset.report,
-                                     dataset.agreements(), _published_agreements(published),
-                                     allow)
+                                     built, _published_agreements(published), allow)
             build_dir = link.new_build()
             try:
                 with _timed(dataset.timings, "load", dataset.peak_mib):
@@ -133,6 +133,7 @@ def build(seeds_dir: Path, store_path: Path, allow: gate.Allow = gate.NOTHING) -
                                                        verdict)
                 build_dir.write_metadata(metadata)
                 build_dir.write_report(dataset.report.to_dict())
+                build_dir.write_agreements([agreement.to_row() for agreement in built])
                 write_json(build_dir.path / NAMES_FILE, dataset.names)
                 build_dir.write_document_lines(dataset.report.document_lines())
                 link.publish(build_dir)
@@ -202,9 +203,13 @@ def preview(seeds_dir: Path, store_path: Path) -> Preview:
 
 
 def _published_agreements(published: BuildDir | None) -> list[Agreement] | None:
-    """The agreements of the published build, None when nothing is published yet."""
+    """The agreements of the published build, None when nothing is published yet: as it
+    wrote them down, or (a build from before it did) queried out of its store."""
     if published is None:
         return None
+    rows = published.agreement_rows()
+    if rows is not None:
+        return [Agreement.from_row(row) for row in rows]
     try:
         opened = published.open()
     except OSError as exc:

@@ -50,6 +50,17 @@ class Agreement:
     status: str
     line: int
 
+    def to_row(self) -> list:
+        """As the build directory keeps it (passerelle.builddir, agreements.jsonl)."""
+        return [self.document, self.school, list(self.partners), list(self.types),
+                list(self.networks), self.status, self.line]
+
+    @classmethod
+    def from_row(cls, row: list) -> Agreement:
+        document, school, partners, types, networks, status, line = row
+        return cls(document, school, tuple(partners), tuple(types), tuple(networks), status,
+                   line)
+
     @property
     def key(self) -> tuple:
         return self.document, self.school, self.partners

@@ -32,6 +32,9 @@ REPORT_FILE = "report.json"
 # One file per document, its lines and what became of each (the server's source viewer reads
 # one document's file, whatever the size of the build).
 DOCUMENT_LINES = "lines"
+# The build's agreements, one row each (graph/diff.py's Agreement), so that the next build
+# compares itself with this one without querying every agreement out of its store.
+AGREEMENTS_FILE = "agreements.jsonl"  # JSON Lines: one row a line, compact at 1000x
 KEEP_BUILDS = 2
 
 
@@ -100,6 +103,18 @@ class BuildDir:
         except FileNotFoundError:
             return None
         return json.loads(text)["lines"]
+
+    def write_agreements(self, rows: list[list]) -> None:
+        with open(self.path / AGREEMENTS_FILE, "w", encoding="utf-8") as out:
+            out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+
+    def agreement_rows(self) -> list[list] | None:
+        """The rows `write_agreements` wrote; None for a build made before it existed."""
+        try:
+            with open(self.path / AGREEMENTS_FILE, encoding="utf-8") as lines:
+                return [json.loads(line) for line in lines]
+        except FileNotFoundError:
+            return None
 
     def discard(self) -> None:
         """Remove a build that failed, leaving the published store untouched."""

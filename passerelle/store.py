@@ -62,6 +62,17 @@ class OpenStore:
             return len(self.store)
         return int(self.build["triples"])
 
+    def history(self, latest: int | None = None) -> list[dict]:
+        """The build history, oldest first (the last `latest` builds when given).
+
+        Each entry (graph/history.py writes them into the build's metadata): build_id,
+        built_at, by, documents, agreements, agreements_added / _removed / _changed (None for
+        a first build), accepted (each changed document: id, file, its pin `was` and `now`,
+        sha256 and lines), forced (keep_going_errors, allow_shrink_lost, when used).
+        """
+        entries = list(self.build.get("history", []))
+        return entries if latest is None else entries[-latest:]
+
     def graph_sizes(self) -> dict[str, int | None]:
         """Each named graph's IRI and triple count (None where build.json does not say)."""
         sizes = {} if self.writable else self.build.get("graphs", {})

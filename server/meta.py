@@ -164,7 +164,7 @@ def healthz():
         "writable": opened.writable,
         # Each build: when, by whom, how many documents and agreements, what it added,
         # removed and changed, which changed documents were accepted, what was forced.
-        "history": opened.build.get("history", [])[-HISTORY_SHOWN:],
+        "history": opened.history(HISTORY_SHOWN),
     })
 
 

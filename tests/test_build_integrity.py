@@ -218,3 +218,18 @@ def test_diff_with_nothing_published(seeds, tmp_path):
         "documents: 0 of 5 not as pinned (all as accepted)",
         "errors in the report: 0",
         "agreements: 224 in this build"]
+
+
+def test_a_build_keeps_its_agreements_for_the_next_one_to_compare_with(seed_build, tmp_path):
+    from graph.build import _published_agreements
+    from graph.diff import agreements
+    from passerelle.builddir import BuildDir
+
+    published = BuildDir(seed_build.store.resolve())
+    kept = _published_agreements(published)  # from agreements.jsonl
+    queried = agreements(tuple(row) for row in published.open().query(AGREEMENTS_QUERY))
+    assert len(kept) == 224 and kept == queried
+    # A build from before agreements.jsonl existed is queried instead.
+    older = tmp_path / "older"
+    shutil.copytree(published.path, older, ignore=shutil.ignore_patterns("agreements.jsonl"))
+    assert _published_agreements(BuildDir(older)) == queried

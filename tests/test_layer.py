@@ -93,3 +93,13 @@ def test_build_metadata_is_build_json_or_nothing(tmp_path):
     fresh.write_metadata({"build_id": "x", "triples": 3})
     assert BuildDir(tmp_path).metadata == {"build_id": "x", "triples": 3}
     assert (tmp_path / "build.json").is_file()
+
+
+def test_the_build_history_is_read_from_the_metadata_latest_last(tmp_path):
+    from passerelle.store import OpenStore
+
+    entries = [{"build_id": str(n)} for n in range(5)]
+    opened = OpenStore(tmp_path, store=None, writable=False, build={"history": entries})
+    assert opened.history() == entries
+    assert opened.history(2) == [{"build_id": "3"}, {"build_id": "4"}]
+    assert OpenStore(tmp_path, store=None, writable=False).history(2) == []  # none kept
