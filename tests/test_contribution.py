@@ -323,3 +323,19 @@ def test_a_faculty_of_a_new_institution_is_a_new_faculty_of_it(tmp_path):
     faculty = resolved.new_entities[NEW + "universidad-de-chile-facultad-de-ciencias"]
     assert (faculty.kind, faculty.parent, faculty.label) == \
         ("faculty", NEW + "universidad-de-chile", "Facultad de Ciencias")
+
+
+def test_a_rows_link_is_evidence_checked_like_the_lists_links(tmp_path):
+    # tum.de resolves "TU Muenchen" (no spelling of the registry) by its domain; a link to
+    # another country's host is reported, not trusted.
+    path = tmp_path / "list.csv"
+    path.write_text("partner,country,url\nTU Muenchen,DE,https://www.tum.de/en\n"
+                    "Technical University of Munich,DE,https://www.tum.edu.pe\n",
+                    encoding="utf-8")
+    parsed = parse_partner_csv(path, "list")
+    resolved = resolve_rows(parsed.rows, "ecole-exemple", load_registry(ROOT / "seeds"))
+    assert [a.institution for a in resolved.agreements] == ["tum", "tum"]
+    assert resolved.notes[2] == ("mapped", "agreement with tum (by domain)")
+    outcome, detail = resolved.notes[3]
+    assert outcome == "warning"
+    assert "link host www.tum.edu.pe is under .pe (PE) but the partner is in DE" in detail
