@@ -292,8 +292,14 @@ def _check_publishers(sources: list[Source], registry: Registry, seeds_dir: Path
 
 
 def _to_rdf(sources, parsed, resolved, registry: Registry, working: Store) -> None:
-    """Each document's quads into the working store, one document at a time."""
+    """Each document's quads into the working store, one document at a time.
+
+    Every triple goes into one graph (see graph/rdf.py): registry schools are typed in the
+    registry graph; a stand-in school, or an entity new to the registry, is described in the
+    graph of the first document that names it.
+    """
     registered = list(registry.entities.values())
+    schools = {source.school for source in sources}
     for resolution in resolved.values():
         registry.entities.update(resolution.new_entities)
     for document in parsed.values():  # networks a contribution names that nobody describes
@@ -302,13 +308,17 @@ def _to_rdf(sources, parsed, resolved, registry: Registry, working: Store) -> No
                 key, label, "unclassified", note=f"Named by source {document.source_id}; "
                 "not in seeds/networks.toml yet."))
     new_countries = {e.country for r in resolved.values() for e in r.new_entities.values()}
-    working.bulk_extend(rdf.registry_quads(registry, registered, new_countries, "registry"))
+    working.bulk_extend(rdf.registry_quads(registry, registered, new_countries, "registry",
+                                           schools))
+    described = {entity.id for entity in registered}
     for source in sources:
         resolution = resolved[source.id]
         working.bulk_extend(rdf.source_quads(source, parsed[source.id], resolution.agreements,
-                                             registry))
-        working.bulk_extend(rdf.entity_quads(list(resolution.new_entities.values()), registry,
-                                             source.id))
+                                             registry, source.school not in described))
+        described.add(source.school)
+        new = [e for e in resolution.new_entities.values() if e.id not in described]
+        described.update(e.id for e in new)
+        working.bulk_extend(rdf.entity_quads(new, registry, source.id))
 
 
 def _read_turtle(path: Path) -> rdflib.Graph:

@@ -3,6 +3,12 @@
 Terms are built with pyoxigraph's NamedNode and Literal, never by formatting strings. The
 registry's entities go to the `registry` graph; each document's facts to its own graph, so
 that provenance is a query and a reload is "clear that graph, load it again".
+
+Each triple is stored in one graph only: the default graph of the SPARQL service is the union
+of the named graphs, and a triple stored in two graphs would come back twice from it (a
+school's type would count once per document of the school). So what the registry says of an
+institution (its label, its type, that it is a school) is in the registry graph alone, and a
+document graph says only what that document states.
 """
 
 from __future__ import annotations
@@ -109,11 +115,14 @@ class Quads:
 
 
 def registry_quads(registry: Registry, entities: list[Entity], more_countries: set[str],
-                   graph: str) -> list[Quad]:
-    """Institutions, faculties, the countries of all institutions, and the networks."""
+                   graph: str, schools: set[str] = frozenset()) -> list[Quad]:
+    """Institutions, faculties, the countries of all institutions, and the networks;
+    ``schools`` (registry ids) are the publishers of documents, typed pas:School here once."""
     out = Quads(graph)
     for entity in entities:
         _entity(out, entity, registry)
+        if entity.id in schools:
+            out.add(entity_node(entity.id, registry), RDF_TYPE, pas("School"))
     for code in sorted({e.country for e in entities if e.country} | more_countries - {None}):
         node = entity_iri("country", code.lower())
         out.add(node, RDF_TYPE, pas("Country"))
@@ -183,12 +192,23 @@ def _network(out: Quads, network: Network) -> None:
 
 
 def source_quads(source: Source, parsed: ParsedDocument, agreements: list[Agreement],
-                 registry: Registry) -> list[Quad]:
-    """A document, its school, and every fact read from it, in the document's own graph."""
+                 registry: Registry, describe_stand_in: bool = True) -> list[Quad]:
+    """A document and every fact read from it, in the document's own graph.
+
+    A school in the registry is described in the registry graph; the stand-in for a
+    document's unnamed publisher is described here, unless ``describe_stand_in`` is False
+    (another document's graph already holds it).
+    """
     out = Quads(source.id)
     document = entity_iri("source", source.id)
     school = entity_iri("institution", source.school)
     _document(out, source, document, school)
+    stand_in = source.unidentified_publisher
+    if stand_in and describe_stand_in:
+        out.add(school, RDF_TYPE, pas("School"))
+        out.add(school, RDF_TYPE, pas("UnidentifiedSchool"))
+        out.add(school, LABEL, text(stand_in.label))
+        out.add(school, NOTE, text(stand_in.note))
     for agreement, slug in _agreement_slugs(agreements):
         _agreement(out, agreement, slug, source, document, registry)
     for figure in _unique_keys(parsed.figures, lambda f: f.measure):
@@ -213,12 +233,6 @@ def _document(out: Quads, source: Source, document, school) -> None:
         out.add(document, SCHEMA_URL, NamedNode(source.url))
     if source.retrieved:
         out.add(document, pas("retrieved"), text(source.retrieved))
-    out.add(school, RDF_TYPE, pas("School"))
-    stand_in = source.unidentified_publisher
-    if stand_in:
-        out.add(school, RDF_TYPE, pas("UnidentifiedSchool"))
-        out.add(school, LABEL, text(stand_in.label))
-        out.add(school, NOTE, text(stand_in.note))
 
 
 def _agreement_slugs(agreements: list[Agreement]) -> list[tuple[Agreement, str]]:

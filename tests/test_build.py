@@ -190,6 +190,34 @@ def test_named_graphs_one_per_document_plus_registry_ontology_inferred(store):
                              TABLE, ESTP, "registry", "ontology", "inferred"])
 
 
+def test_the_union_default_graph_is_a_set_every_triple_in_one_graph(store):
+    # A triple stored in two graphs comes back twice from the union default graph.
+    stored = select(store, "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }")
+    distinct = select(store, """SELECT (COUNT(*) AS ?n)
+        { SELECT DISTINCT ?s ?p ?o { GRAPH ?g { ?s ?p ?o } } }""")
+    assert stored == distinct
+    # Three schools, three rows: Télécom Paris publishes three documents, but is typed once.
+    assert sorted(select(store, "SELECT ?s WHERE { ?s a pas:School }")) == [
+        (f"{ID}institution/estp",), (f"{ID}institution/telecom-paris",),
+        (f"{ID}institution/unidentified-school-003",)]
+
+
+def test_schools_are_described_in_the_registry_graph_and_documents_keep_their_facts(store):
+    def graphs_of(pattern: str) -> list[str]:
+        rows = select(store, f"SELECT ?g {{ GRAPH ?g {{ {pattern} }} }}")
+        return sorted(g.removeprefix("https://w3id.org/passerelle/graph/") for (g,) in rows)
+    assert graphs_of("inst:telecom-paris a pas:School") == ["registry"]
+    assert graphs_of("inst:telecom-paris rdfs:label ?l") == ["registry"]
+    # The stand-in for 003's unnamed publisher is not in the registry: its own document says it.
+    assert graphs_of("inst:unidentified-school-003 a pas:School") == [TABLE]
+    # Each document graph still holds the document, its publisher and what was read from it.
+    for source in (TP_PARTNERS, "telecom-paris-key-figures", "telecom-paris-study-abroad"):
+        assert graphs_of(f"id:source\\/{source} <http://purl.org/dc/terms/publisher> "
+                         "inst:telecom-paris") == [source]
+    assert graphs_of(f"{agreement(TP_PARTNERS, 19)} pas:school inst:telecom-paris") == \
+        [TP_PARTNERS]
+
+
 def test_identifiers_reach_the_graph_as_the_registry_states_them(store):
     # TUM's registry entry cites ROR record 02kkvpp62, whose Wikidata id is Q157808 and whose
     # website is https://www.tum.de (seeds/identifiers/ror-records.json).
