@@ -278,6 +278,10 @@ def _figure(out: Quads, figure: PublishedFigure, slug: str, school, document) ->
     out.add(node, pas("value"), decimal(figure.value))
     out.add(node, pas("qualifier"), text(figure.qualifier))
     out.add(node, pas("unit"), text(figure.unit))
+    if figure.issued:
+        out.add(node, pas("issued"), typed(figure.issued, "date"))
+    if figure.as_of:
+        out.add(node, pas("asOf"), typed(figure.as_of, "date"))
     _provenance(out, node, figure.origin, document)
 
 

@@ -59,6 +59,8 @@ class PublishedFigure:
 
     ``measure`` is a key of ``passerelle.vocabulary.MEASURES``; ``qualifier`` is "exact",
     "at-least" (100+) or "about" (une quarantaine); ``unit`` is "count", "percent" or "year".
+    ``issued`` is the day the page published it and ``as_of`` the day it is about (ISO
+    8601 dates), where the page says (a news item does; a key-figures page does not).
     """
 
     origin: Origin
@@ -67,6 +69,23 @@ class PublishedFigure:
     qualifier: str = "exact"
     unit: str = "count"
     label: str = ""
+    issued: str | None = None
+    as_of: str | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition a document attaches to a programme, read from one sentence.
+
+    ``kind`` is a key of ``passerelle.vocabulary.CONDITION_KINDS`` ("approval-required",
+    "costs-borne-by-student", "also-requires", "language-requirement"); ``statement`` says the
+    condition in English; ``language`` is the ISO 639-1 code of a language it names, if any.
+    """
+
+    origin: Origin
+    kind: str
+    statement: str
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +93,10 @@ class ProgrammeRule:
     """A study-abroad route of a school and its rules.
 
     Durations are ISO 8601 / xsd:duration strings ("P18M", "P63D" for 9 weeks); None where
-    the document sets no bound.
+    the document sets no bound. ``mandatory`` is True when the document requires it of its
+    audience, False when it says it is a choice, None where it does not say. ``counts_towards``
+    holds the keys of the document's other rules this one may count towards (a summer stay
+    towards the mobility requirement). ``teaching_language`` is an ISO 639-1 code.
     """
 
     origin: Origin
@@ -86,6 +108,10 @@ class ProgrammeRule:
     ects: int | None = None
     awards_degree: bool | None = None
     note: str = ""
+    mandatory: bool | None = None
+    counts_towards: tuple[str, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    teaching_language: str | None = None
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,15 @@ MEASURES = {
     "phd-tracks-in-english": "EnglishPhdTrackCount",
     "international-campuses": "InternationalCampusCount",
     "first-agreements-year": "FirstAgreementsYear",
+    "incoming-international-engineering-students": "IncomingInternationalEngineeringStudentCount",
+}
+
+# Programme condition key -> pas: concept local name (skos:Concept in pas:ConditionKinds).
+CONDITION_KINDS = {
+    "approval-required": "ApprovalRequired",
+    "costs-borne-by-student": "CostsBorneByStudent",
+    "also-requires": "AlsoRequires",
+    "language-requirement": "LanguageRequirement",
 }
 
 

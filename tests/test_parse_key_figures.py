@@ -46,6 +46,8 @@ def test_every_figure_of_the_page_with_its_value_qualifier_unit_and_line(documen
         (92, "ip-paris-masters-in-english", 6, "exact", "count"),
         (98, "phd-tracks-in-english", 2, "exact", "count"),
         (104, "international-campuses", 1, "exact", "count"),
+        # The news item of 04/09/2024 (tests/test_parse_news.py).
+        (123, "incoming-international-engineering-students", 135, "exact", "count"),
     ]
     actual = [(f.origin.line, f.measure, f.value, f.qualifier, f.unit) for f in document.figures]
     assert actual == expected
@@ -77,11 +79,12 @@ def test_outcomes_per_kind(document):
     # Mapped: the 13 sentence starts of the test above plus their wrapped lines 12 and 105.
     # Repeats: the token lines below each sentence: 4 for line 11 (14, 16, 18-19), 2 for
     # line 21, 3 for each percentage (31, 39, 47, 55), 2 for each of 63, 74, 80, 86, 92, 98,
-    # and 3 for line 104 (107, 109-110): 4 + 2 + 3*4 + 2*6 + 3 = 33.
+    # and 3 for line 104 (107, 109-110): 4 + 2 + 3*4 + 2*6 + 3 = 33. And the news item of
+    # line 123, which states a dated figure.
     outcomes = Counter(outcome.outcome for outcome in document.lines)
-    assert outcomes == Counter({"mapped": 15, "skipped": SEED_LINES - 15})
+    assert outcomes == Counter({"mapped": 16, "skipped": SEED_LINES - 16})
     mapped = sorted(o.line for o in document.lines if o.outcome == "mapped")
-    assert mapped == [11, 12, 21, 31, 39, 47, 55, 63, 74, 80, 86, 92, 98, 104, 105]
+    assert mapped == [11, 12, 21, 31, 39, 47, 55, 63, 74, 80, 86, 92, 98, 104, 105, 123]
     repeats = [o for o in document.lines if o.detail.startswith("repeated display: the figure")]
     assert len(repeats) == 33
 
@@ -104,7 +107,8 @@ def test_template_contact_and_news_lines_are_skipped_with_their_reason(document)
     assert detail[70] == "navigation: section heading"  # "en anglais", the heading wrapped
     assert detail[114] == "contact"
     news = [line for line in range(116, 130) if detail[line] == "news"]
-    assert news == [116, 118, 119, 121, 122, 123, 124, 125, 126, 128, 129]
+    # Line 123 is the news item with the 135 students: a figure (tests/test_parse_news.py).
+    assert news == [116, 118, 119, 121, 122, 124, 125, 126, 128, 129]
 
 
 def test_bad_values_are_errors_that_name_them_and_the_good_figures_stay(tmp_path):

@@ -87,9 +87,11 @@ def test_notes_keep_what_the_fields_cannot_say(rules):
     assert rules["double-degree"].note == ""
 
 
-def test_the_one_figure_and_no_partner(document):
+def test_the_figures_and_no_partner(document):
     # Lines 28-29: "partir en DD dans une quarantaine d'établissements à travers le monde."
-    [figure] = document.figures
+    # (The other figure is the news item of line 164: tests/test_parse_news.py.)
+    figure, news = document.figures
+    assert (news.origin.line, news.measure) == (164, "incoming-international-engineering-students")
     assert (figure.origin.line, figure.measure, figure.value, figure.qualifier) == (
         28, "double-degree-institutions", 40, "about",
     )  # fmt: skip

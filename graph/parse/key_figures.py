@@ -6,38 +6,21 @@ pays"). Each sentence maps to PublishedFigures; token blocks that spell the sent
 are accounted as repeats, so no figure is counted twice.
 
 Written for the telecom-paris.fr page template of October 2024 (a title, a breadcrumb, a
-logo link, sections, then "Contact" and "Dernières actualités" with no figures); the
-programme-rules page (002) shares that template and reads it with the helpers here.
+logo link, sections, then "Contact" and "Dernières actualités", whose items are news except
+where one states a dated figure: graph/parse/news.py); the programme-rules page (002) shares
+that template and reads it with the helpers here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 from graph.parse.agreement_text import normalise
+from graph.parse.figures import DECIMAL, FigurePhrase, describe_figures, figures_in
 from graph.parse.lines import open_document
-from graph.records import Origin, ParsedDocument, PublishedFigure
-
-# A number as pages write it: digits ("100", "45,5"), or a French approximation ("une
-# quarantaine"); a following "+" makes it a lower bound ("100 +"). The digits are taken
-# loosely (anything up to the wording that follows) so that a malformed one is reported.
-NUMBER = r"(?<!\S)(?P<n>une \w+aine|\d\S*?)(?P<plus>\s?\+)?"
-DECIMAL = re.compile(r"\d+(?:[.,]\d+)?")
-APPROXIMATIONS = {
-    "dizaine": 10,
-    "douzaine": 12,
-    "quinzaine": 15,
-    "vingtaine": 20,
-    "trentaine": 30,
-    "quarantaine": 40,
-    "cinquantaine": 50,
-    "soixantaine": 60,
-    "centaine": 100,
-}
+from graph.parse.news import NEWS, account_news_line
+from graph.records import Origin, ParsedDocument
 
 # Lines of the page template, by pattern -> skip reason.
 TEMPLATE_LINES = (
@@ -50,30 +33,7 @@ HEADING = re.compile(r"^(#+)\s+(.*)$")
 BULLET = re.compile(r"^\s*[*•]\s+\S")
 
 # Sections of the page that hold no figures, by the start of their normalised heading.
-SKIPPED_SECTIONS = {"contact": "contact", "dernieres actualites": "news"}
-
-
-@dataclass(frozen=True)
-class FigurePhrase:
-    """How a page words one measure: ``wording`` with "{n}" where the number stands.
-
-    The wording is matched case-insensitively, with straight apostrophes and any run of
-    spaces; ``measure`` is a key of ``passerelle.vocabulary.MEASURES``.
-    """
-
-    measure: str
-    wording: str
-    unit: str = "count"
-
-    @cached_property
-    def pattern(self) -> re.Pattern[str]:
-        before, after = (_spaced(part) for part in self.wording.split("{n}"))
-        return re.compile(before + NUMBER + after, re.IGNORECASE)
-
-
-def _spaced(wording: str) -> str:
-    """A literal wording as a pattern in which each space matches any run of spaces."""
-    return r"\s+".join(re.escape(word) for word in wording.split(" "))
+SKIPPED_SECTIONS = {"contact": "contact", "dernieres actualites": NEWS}
 
 
 # The figures of 001, in the order the page gives them. The last four sit under the heading
@@ -131,7 +91,7 @@ def parse_key_figures(path: Path, source_id: str) -> ParsedDocument:
             skipped_section = section_reason(heading.group(2))
             account_block(document, block, skipped_section or heading_reason(heading.group(1)))
         elif skipped_section:
-            account_block(document, block, skipped_section)
+            account_section_block(document, block, skipped_section)
         else:
             used = _read_figure_block(document, page, index)
         index += used
@@ -170,53 +130,6 @@ def _account_sentence(
     document.account(block[0], outcome, detail)
     for origin in block[1:]:
         document.account(origin, outcome, f"sentence of line {block[0].line}, continued")
-
-
-def figures_in(
-    sentence: str, origin: Origin, phrases: Sequence[FigurePhrase]
-) -> list[PublishedFigure]:
-    """The figures a sentence states, labelled with it; ValueError names a bad number."""
-    plain = sentence.replace("\u2019", "'")
-    figures = []
-    for phrase in phrases:
-        match = phrase.pattern.search(plain)
-        if match is None:
-            continue
-        try:
-            value, qualifier = read_quantity(match.group("n"), bool(match.group("plus")))
-        except ValueError as exc:
-            raise ValueError(f"{phrase.measure}: {exc}") from exc
-        figures.append(
-            PublishedFigure(origin, phrase.measure, value, qualifier, phrase.unit, sentence)
-        )
-    return figures
-
-
-def read_quantity(number: str, at_least: bool = False) -> tuple[float, str]:
-    """("100", True) -> (100, "at-least"); ("une quarantaine", False) -> (40, "about")."""
-    if number.startswith("une "):
-        word = number.split()[1].casefold()
-        if word not in APPROXIMATIONS:
-            raise ValueError(f"{number!r} is not a number")
-        return APPROXIMATIONS[word], "about"
-    return read_number(number), "at-least" if at_least else "exact"
-
-
-def read_number(token: str) -> float:
-    """ "37" -> 37, "45,5" -> 45.5; anything else raises ValueError naming the token."""
-    if not DECIMAL.fullmatch(token):
-        raise ValueError(f"{token!r} is not a number")
-    value = float(token.replace(",", "."))
-    return int(value) if value.is_integer() else value
-
-
-def describe_figures(figures: list[PublishedFigure]) -> str:
-    """ "figures partners=100 (at-least), partner-countries=39" for the build report."""
-    parts = []
-    for figure in figures:
-        value = f"{figure.measure}={figure.value:g}"
-        parts.append(value if figure.qualifier == "exact" else f"{value} ({figure.qualifier})")
-    return ("figure " if len(parts) == 1 else "figures ") + ", ".join(parts)
 
 
 def count_repeats(page: list[list[Origin]], start: int, sentence: str) -> int:
@@ -258,6 +171,16 @@ def block_text(block: list[Origin]) -> str:
 def account_block(document: ParsedDocument, block: list[Origin], reason: str) -> None:
     for origin in block:
         document.account(origin, "skipped", reason)
+
+
+def account_section_block(document: ParsedDocument, block: list[Origin], reason: str) -> None:
+    """A block of a section with no partner data: skipped with the section's reason, except
+    a news item that states a dated figure."""
+    for origin in block:
+        if reason == NEWS:
+            account_news_line(document, origin)
+        else:
+            document.account(origin, "skipped", reason)
 
 
 def template_reason(text: str) -> str | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from graph.countries import heading_country
 from graph.parse.agreement_text import normalise, parse_agreement_text
 from graph.parse.lines import open_document
+from graph.parse.news import NEWS, account_news_line
 from graph.records import ACTIVE, SUSPENDED, Origin, ParsedDocument, PartnerRow
 
 LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
@@ -29,7 +30,7 @@ SUSPENSION = re.compile(r"\bsuspendu|\bsuspended\b")
 ACRONYM_WORDS = re.compile(r"^[\w.&-]+( [\w.&-]+)?$")
 
 # Sections of the page that hold no partner data, by normalised heading -> skip reason.
-SKIPPED_SECTIONS = {"contact": "contact", "dernieres actualites": "news"}
+SKIPPED_SECTIONS = {"contact": "contact", "dernieres actualites": NEWS}
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,9 @@ class _ListReader:
         section = SECTION_HEADING.match(text)
         if section:
             self.open_section(origin, section.group(1))
+            return 1
+        if self.skipped_section == NEWS:  # an item may state a dated figure
+            account_news_line(self.document, origin)
             return 1
         if self.skipped_section:
             self.document.account(origin, "skipped", self.skipped_section)

@@ -20,15 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.parse.agreement_text import normalise
+from graph.parse.figures import FigurePhrase, describe_figures, figures_in, read_number
 from graph.parse.key_figures import (
     HEADING,
-    FigurePhrase,
     account_block,
+    account_section_block,
     blocks,
-    describe_figures,
-    figures_in,
     heading_reason,
-    read_number,
     section_reason,
     template_reason,
 )
@@ -196,6 +194,7 @@ def parse_programme_rules(path: Path, source_id: str) -> ParsedDocument:
     for section in sections:
         _read_section(document, section, headless=section is sections[0])
     document.lines.sort(key=lambda outcome: outcome.line)
+    document.figures.sort(key=lambda figure: figure.origin.line)  # news items are read first
     return document
 
 
@@ -221,7 +220,7 @@ def _split_sections(document: ParsedDocument, page: list[list[Origin]]) -> list[
                 sections.append(Section(awards_degree=awards_degree))
             _account_heading(document, block, skipped_section, heading.group(1), awards_degree)
         elif skipped_section:
-            account_block(document, block, skipped_section)
+            account_section_block(document, block, skipped_section)
         elif link := link_reason(text):
             account_block(document, block, _spanning(link, block))
         elif route:

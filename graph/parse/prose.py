@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.parse.agreement_text import TYPE_NOT_STATED, network_key
-from graph.parse.key_figures import FigurePhrase, describe_figures, figures_in
+from graph.parse.figures import FigurePhrase, describe_figures, figures_in
 from graph.parse.lines import open_document
 from graph.parse.programme_rules import (
     Fact,
