@@ -18,11 +18,20 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from graph.countries import country_label
 from graph.manifest import Source
-from graph.records import ParsedDocument, ProgrammeRule, PublishedFigure
+from graph.records import Condition, ParsedDocument, ProgrammeRule, PublishedFigure
 from graph.registry import FACULTY, Entity, Network, Registry
 from graph.resolve import Agreement
 from passerelle import vocabulary
-from passerelle.vocabulary import AGREEMENT_TYPES, GRAPH, ID, MEASURES, NETWORKS, PAS, XSD
+from passerelle.vocabulary import (
+    AGREEMENT_TYPES,
+    CONDITION_KINDS,
+    GRAPH,
+    ID,
+    MEASURES,
+    NETWORKS,
+    PAS,
+    XSD,
+)
 
 RDF_TYPE = NamedNode(vocabulary.RDF_TYPE)
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
@@ -302,7 +311,29 @@ def _programme(out: Quads, rule: ProgrammeRule, slug: str, school, document) -> 
         out.add(node, pas("awardsDegree"), typed(str(rule.awards_degree).lower(), "boolean"))
     if rule.note:
         out.add(node, NOTE, text(rule.note))
+    if rule.mandatory is not None:
+        out.add(node, pas("mandatory"), typed(str(rule.mandatory).lower(), "boolean"))
+    # A rule counts towards another rule of the same document (the parser checked it is there).
+    out.add_all(node, pas("countsTowards"),
+                (entity_iri("programme", f"{rule.origin.source_id}/{key}")
+                 for key in rule.counts_towards))
+    if rule.teaching_language:
+        out.add(node, pas("teachingLanguage"), text(rule.teaching_language))
+    for number, condition in enumerate(rule.conditions, start=1):
+        _condition(out, node, f"{rule.origin.source_id}/{slug}/condition-{number}", condition,
+                   document)
     _provenance(out, node, rule.origin, document)
+
+
+def _condition(out: Quads, programme, slug: str, condition: Condition, document) -> None:
+    node = entity_iri("programme", slug)
+    out.add(programme, pas("condition"), node)
+    out.add(node, RDF_TYPE, pas("Condition"))
+    out.add(node, LABEL, text(condition.statement))
+    out.add(node, pas("conditionKind"), pas(CONDITION_KINDS[condition.kind]))
+    if condition.language:
+        out.add(node, pas("language"), text(condition.language))
+    _provenance(out, node, condition.origin, document)
 
 
 def _provenance(out: Quads, node, origin, document) -> None:

@@ -334,22 +334,60 @@ def identifiers_of(store: Store, iri: str) -> list[str]:
 
 def test_programmes(ask):
     # 002: double degree (at least 18 months, both degrees), master abroad (12 to 24 months,
-    # both degrees), one semester (30 ECTS) and two (60 ECTS) without the host's degree,
-    # summer internships (1 to 3 months), final internship (six months), apprentices'
-    # minimum (9 weeks), the mobility rule itself. 004: the semester abroad for all and
-    # apprentices' 8 weeks.
+    # both degrees), exchange (6 months to a year, line 17), one semester (30 ECTS) and two
+    # (60 ECTS) without the host's degree, summer internships (1 to 3 months), the first-year
+    # Formation Humaine internship, the summer stay between 2A and 3A, final internship (six
+    # months), apprentices' minimum (9 weeks), the mobility rule itself. 004: the semester
+    # abroad for all and apprentices' 8 weeks, the language requirement, courses in English.
     rows = {r["programme"].rsplit("/", 1)[1] + "@" + r["school"].rsplit("/", 1)[1]:
-            (r["minDuration"], r["maxDuration"], r["ects"], r["awardsDegree"])
+            (r["minDuration"], r["maxDuration"], r["ects"], r["awardsDegree"], r["mandatory"])
             for r in ask("programmes")}
-    assert len(rows) == 10
-    assert rows["double-degree@telecom-paris"] == ("P1Y6M", None, None, "true")
-    assert rows["master-abroad@telecom-paris"] == ("P1Y", "P2Y", None, "true")
-    assert rows["one-semester@telecom-paris"] == (None, None, "30", "false")
-    assert rows["two-semesters@telecom-paris"] == (None, None, "60", "false")
-    assert rows["summer-internship@telecom-paris"] == ("P1M", "P3M", None, None)
-    assert rows["apprentice-minimum@telecom-paris"][0] == "P63D"  # 9 weeks
-    assert rows["apprentice-minimum@estp"][0] == "P56D"  # 8 weeks
-    assert len(ask("programmes", school="estp")) == 2
+    assert len(rows) == 15
+    assert rows["double-degree@telecom-paris"] == ("P1Y6M", None, None, "true", None)
+    assert rows["master-abroad@telecom-paris"] == ("P1Y", "P2Y", None, "true", None)
+    # How long is an exchange? 002 line 17: "échange de 6 mois à un an".
+    assert rows["exchange@telecom-paris"] == ("P6M", "P1Y", None, "false", None)
+    assert rows["one-semester@telecom-paris"] == (None, None, "30", "false", None)
+    assert rows["two-semesters@telecom-paris"] == (None, None, "60", "false", None)
+    assert rows["summer-internship@telecom-paris"] == ("P1M", "P3M", None, None, None)
+    # Mandatory: 002 lines 9, 89-91 and 108; 004 line 15. The summer stay is a possibility.
+    assert rows["final-internship@telecom-paris"] == ("P6M", "P6M", None, None, "true")
+    assert rows["first-year-internship@telecom-paris"][4] == "true"
+    assert rows["mobility-requirement@telecom-paris"][4] == "true"
+    assert rows["summer-stay@telecom-paris"][4] == "false"
+    assert rows["apprentice-minimum@telecom-paris"] == ("P63D", None, None, None, "true")
+    assert rows["apprentice-minimum@estp"] == ("P56D", None, None, None, "true")
+    assert rows["study-abroad-requirement@estp"][4] == "true"
+    # What counts as the international experience? Every route that counts towards the
+    # mobility requirement ("Expérience internationale"): the ways of lines 16-18, the
+    # semesters of 59-61, the internships of 96-97 and 111-112, the summer stay of 100.
+    counting = sorted(r["programme"].rsplit("/", 1)[1] for r in ask("programmes")
+                      if r["countsTowards"] == "Expérience internationale")
+    assert counting == ["double-degree", "exchange", "final-internship",
+                        "first-year-internship", "master-abroad", "one-semester",
+                        "summer-stay", "two-semesters"]
+    conditions = {r["programme"].rsplit("/", 1)[1]: r["conditions"] for r in ask("programmes")
+                  if r["conditions"]}
+    assert conditions == {
+        "master-abroad": "outside the partner network, the costs are the student's",  # 50-51
+        "one-semester": "the student must also validate an engineering internship (stage "
+                        "d\u2019ingénieur), before the mobility or on return",  # 70-71
+        "summer-stay": "the project must be approved by Direction de la Formation Initiale "
+                       "(DFI) et la Direction des Relations Internationales (DRI)",  # 101-102
+        "language-requirement": "proficiency in English and a second modern language",  # 004:14
+    }
+    assert len(ask("programmes", school="estp")) == 4
+
+
+def test_each_condition_keeps_its_line(store):
+    rows = store.query("""
+        PREFIX pas: <https://w3id.org/passerelle/ontology#>
+        SELECT ?kind ?line WHERE { ?programme pas:condition ?c . ?c pas:conditionKind ?kind ;
+                                   pas:sourceLine ?line } ORDER BY ?line""",
+                       use_default_graph_as_union=True)
+    assert [(row[0].value.rsplit("#", 1)[1], int(row[1].value)) for row in rows] == [
+        ("LanguageRequirement", 14), ("CostsBorneByStudent", 50), ("AlsoRequires", 70),
+        ("ApprovalRequired", 101)]
 
 
 def test_identifiers(ask):

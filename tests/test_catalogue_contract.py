@@ -28,7 +28,8 @@ FEDERATED = "federated"
 
 # The issue's table: name -> columns, in order. wikidata-enrichment is issue 5's example;
 # published-figures-check's last four columns (the unit each figure is counted in, and a
-# second reading) are issue 17's, added after the first six so that those keep their place.
+# second reading) and programmes' last three are issue 17's, added after the others so that
+# those keep their place.
 COLUMNS = {
     "schools-sharing-partners": ["school", "schoolLabel", "otherSchool", "otherSchoolLabel",
                                  "partner", "partnerLabel", "country", "types", "otherTypes"],
@@ -48,7 +49,7 @@ COLUMNS = {
                                 "otherConsistent"],
     "institution": ["school", "schoolLabel", "types", "networks", "status", "viaFaculty"],
     "programmes": ["school", "programme", "programmeLabel", "minDuration", "maxDuration",
-                   "ects", "awardsDegree"],
+                   "ects", "awardsDegree", "mandatory", "countsTowards", "conditions"],
     "identifiers": ["institution", "label", "country", "wikidata", "ror", "website"],
     "countries": ["country", "countryLabel", "schools", "partners"],
     "wikidata-enrichment": ["institution", "label", "wikidata", "founded", "website"],

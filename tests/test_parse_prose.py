@@ -63,20 +63,37 @@ def test_figures(document):
     assert document.figures[1].label.startswith("a network of 87 partner universities")
 
 
-def test_programme_rules_of_line_15(document):
-    # "a mandatory period of study abroad of one-semester for all engineering students and
-    # 8 weeks for engineering apprentices": 8 * 7 = 56 days.
+def test_programme_rules_of_lines_14_15_and_19(document):
+    # 14: "English language proficiency and the acquisition of a second modern language".
+    # 15: "a mandatory period of study abroad of one-semester for all engineering students and
+    # 8 weeks for engineering apprentices (internships, academic exchanges, and research
+    # projects in international partner laboratories)": 8 * 7 = 56 days, both mandatory.
+    # 19: "courses delivered in English ... short programmes (e.g. Summer Schools) designed
+    # to attract students from different countries", "Third Year options delivered in English".
     actual = [
-        (r.origin.line, r.key, r.audience, r.min_duration, r.max_duration, r.ects)
+        (r.origin.line, r.key, r.audience, r.min_duration, r.max_duration, r.mandatory,
+         r.teaching_language)
         for r in document.programmes
     ]
     assert actual == [
-        (15, "study-abroad-requirement", "all engineering students", None, None, None),
-        (15, "apprentice-minimum", "engineering apprentices", "P56D", None, None),
+        (14, "language-requirement", "", None, None, None, None),
+        (15, "study-abroad-requirement", "all engineering students", None, None, True, None),
+        (15, "apprentice-minimum", "engineering apprentices", "P56D", None, True, None),
+        (19, "incoming-courses-in-english", "students from different countries", None, None,
+         None, "en"),
     ]
-    assert document.programmes[0].note == (
-        "one semester abroad; the page gives no length in weeks or months"
+    forms = ("may be: internships, academic exchanges, and research projects in international "
+             "partner laboratories")
+    assert document.programmes[1].note == (
+        "one semester abroad; the page gives no length in weeks or months; " + forms
     )
+    assert document.programmes[2].note == forms
+    [condition] = document.programmes[0].conditions
+    assert (condition.origin.line, condition.kind, condition.statement, condition.language) == (
+        14, "language-requirement", "proficiency in English and a second modern language", "en")
+    assert document.programmes[3].note == (
+        "with an international pathway of short programmes (e.g. Summer Schools); "
+        "Third Year options are delivered in English too")
 
 
 def test_memberships_deduplicated_on_the_line_first_stating_them(document):
@@ -110,12 +127,16 @@ def test_line_outcomes(document):
         "mapped",
         "networks rics, ufa, auf; networks already stated: eur-ace (line 7), erasmus-plus (line 7)",
     )
-    # Mapped: 7, 13, 15, 17, 21. Narrative: 11, 14, 19, 23, 24, 26, 28. Blank: the other 14
-    # (30 lines, less the skip link, two headings, the logo line, 5 mapped and 7 narrative).
+    assert outcome[14] == ("mapped", "programme language-requirement: condition "
+                                     "language-requirement")
+    assert outcome[19] == ("mapped", "programme incoming-courses-in-english: taught in en, "
+                                     "for students from different countries")
+    # Mapped: 7, 13, 14, 15, 17, 19, 21. Narrative: 11, 23, 24, 26, 28. Blank: the other 14
+    # (30 lines, less the skip link, two headings, the logo line, 7 mapped and 5 narrative).
     mapped = sorted(line for line, (kind, _) in outcome.items() if kind == "mapped")
-    assert mapped == [7, 13, 15, 17, 21]
+    assert mapped == [7, 13, 14, 15, 17, 19, 21]
     narrative = sorted(line for line, (_, detail) in outcome.items() if "narrative" in detail)
-    assert narrative == [11, 14, 19, 23, 24, 26, 28]
+    assert narrative == [11, 23, 24, 26, 28]
     assert sum(detail == "blank" for _, detail in outcome.values()) == 14
 
 

@@ -3,7 +3,8 @@
 The page has no partner list: it names a few partners as examples ("including MIT, UC
 Berkeley, ..., etc."), states figures in sentences ("a network of 87 partner
 universities", "In 1980, the school began to sign cooperation agreements"), the study-abroad
-rules in one bullet, and its networks and labels in two lists ("It boasts the ERAMUS+
+rules in one bullet, its language requirement and courses in English in running text, and
+its networks and labels in two lists ("It boasts the ERAMUS+
 Charter, ...", "networks (EUR-ACE, ERASMUS+, RICS, UFA, AUF, etc.)"). Each paragraph is one
 line; it is read sentence by sentence, and a line with a malformed value is kept out whole.
 
@@ -49,6 +50,11 @@ PROSE_FIGURES = (
     ),
 )
 
+# "(internships, academic exchanges, and research projects in international partner
+# laboratories)": what the mandatory period abroad may be.
+PERIOD_FORMS = Fact(r"\((?P<forms_text>internships, [^)]*)\)", note="may be: {forms_text}",
+                    optional=True)
+
 PROSE_ROUTES = (
     Route(
         "study-abroad-requirement",
@@ -59,6 +65,9 @@ PROSE_ROUTES = (
                 r"students)",
                 note="one semester abroad; the page gives no length in weeks or months",
             ),
+            Fact(r"\bmandatory period of study abroad of one-semester for", mandatory=True,
+                 optional=True),
+            PERIOD_FORMS,
         ),
         label="Mandatory period of study abroad",
     ),
@@ -70,8 +79,46 @@ PROSE_ROUTES = (
                 r"period of study abroad .* and (?P<min_weeks>\S+) weeks for "
                 r"(?P<audience>engineering apprentices)"
             ),
+            Fact(r"\bmandatory period of study abroad .* weeks for engineering apprentices",
+                 mandatory=True, optional=True),
+            PERIOD_FORMS,
         ),
         label="Mandatory period abroad for engineering apprentices",
+    ),
+    Route(
+        "language-requirement",
+        None,
+        (
+            Fact(
+                r"(?P<language>English) language proficiency and the acquisition of a second "
+                r"modern language",
+                condition="language-requirement",
+                note="proficiency in English and a second modern language",
+            ),
+        ),
+        label="English proficiency and a second modern language",
+    ),
+    Route(
+        "incoming-courses-in-english",
+        None,
+        (
+            Fact(
+                r"promote incoming international mobility by developing courses delivered in "
+                r"(?P<teaching_language>English)"
+            ),
+            Fact(
+                r"short programmes \(e\.g\. (?P<example_text>[^)]+)\) designed to attract "
+                r"(?P<audience>students from different countries)",
+                note="with an international pathway of short programmes (e.g. {example_text})",
+                optional=True,
+            ),
+            Fact(
+                r"(?P<options_text>Third Year options) delivered in English",
+                note="{options_text} are delivered in English too",
+                optional=True,
+            ),
+        ),
+        label="Courses delivered in English for incoming international students",
     ),
 )
 
@@ -132,30 +179,32 @@ def _is_heading(text: str) -> bool:
 
 
 def read_line(origin: Origin) -> LineReading:
-    """Read each sentence of a paragraph line; a malformed value is noted as an error."""
+    """Read each sentence of a paragraph line, then the rules the line states (a rule's
+    facts may sit in several of its sentences); a malformed value is noted as an error."""
     reading = LineReading()
-    for sentence in sentences([origin]):
-        sentence = Sentence(BULLET_MARK.sub("", sentence.text), sentence.lines)
+    found = [Sentence(BULLET_MARK.sub("", s.text), s.lines) for s in sentences([origin])]
+    for sentence in found:
         try:
             _read_sentence(reading, sentence, origin)
         except ValueError as exc:
             reading.errors.append(str(exc))
+    for route in PROSE_ROUTES:
+        route_reading = read_route(route, found, None, route.label)
+        if route_reading.error:
+            reading.errors.append(route_reading.error)
+        elif route_reading.rule is not None:
+            reading.programmes.append(route_reading.rule)
+            reading.details.append(describe_rule(route_reading.rule))
     return reading
 
 
 def _read_sentence(reading: LineReading, sentence: Sentence, origin: Origin) -> None:
-    """Add what one sentence states to the line's reading; ValueError names a bad value."""
+    """Add the figures, partners and networks one sentence states to the line's reading;
+    ValueError names a bad value."""
     figures = figures_in(sentence.text, origin, PROSE_FIGURES)
     if figures:
         reading.figures += figures
         reading.details.append(describe_figures(figures))
-    for route in PROSE_ROUTES:
-        route_reading = read_route(route, [sentence], None, route.label)
-        if route_reading.error:
-            raise ValueError(route_reading.error)
-        if route_reading.rule is not None:
-            reading.programmes.append(route_reading.rule)
-            reading.details.append(describe_rule(route_reading.rule))
     names = partner_examples(sentence.text)
     for name in names:
         reading.rows.append(
