@@ -132,6 +132,27 @@ def test_a_link_whose_country_contradicts_its_heading_is_reported(seed_build, st
     assert select(store, query) == [(f"{ID}country/pe",)]
 
 
+# 000 links that disagree with the record the registry's domain comes from: Poznan (line
+# 175, put.edu.pl; ROR: put.poznan.pl), Udelar (254, universidad.edu.uy; udelar.edu.uy),
+# Tec de Monterrey (157, the former itesm.mx; tec.mx), IST (179, the former ist.utl.pt;
+# tecnico.ulisboa.pt); and SNU (85) and UNI (169) as before. The agreement stays: only the
+# link is not trusted.
+@pytest.mark.parametrize(("line", "host", "domain"), [
+    (85, "www.useoul.edu", "snu.ac.kr"), (157, "www.itesm.mx", "tec.mx"),
+    (169, "www.uni.edu.ni", "uni.edu.pe"), (175, "www.put.edu.pl", "put.poznan.pl"),
+    (179, "nmci.ist.utl.pt", "tecnico.ulisboa.pt"),
+    (254, "www.universidad.edu.uy", "udelar.edu.uy"),
+])
+def test_a_link_that_disagrees_with_the_record_is_reported(seed_build, store, line, host,
+                                                            domain):
+    warnings = {o.line: o.detail for o in seed_build.dataset.report.lines
+                if o.source_id == TP_PARTNERS and o.outcome == "warning"}
+    assert sorted(warnings) == [85, 157, 169, 175, 179, 254]
+    assert f"link host {host} is not on the registry's domain(s) {domain}" in warnings[line]
+    assert select(store, f"SELECT ?a {{ {agreement(TP_PARTNERS, line)} pas:sourceLine ?a }}") \
+        == [(str(line),)]
+
+
 def test_in_process_is_a_status_not_a_type(store):
     # 003 line 30: "Czech Republic  Czech Technical University  in process".
     assert select(store, f"SELECT ?s {{ {agreement(TABLE, 30)} pas:status ?s }}") == \
@@ -233,8 +254,9 @@ def test_identifiers_reach_the_graph_as_the_registry_states_them(store):
 
 
 def test_identifier_coverage_of_institutions(store):
-    # seeds/identifiers/README.md: of 192 registry institutions, 188 have both identifiers,
-    # 1 only a ROR ID (SupCom), 3 neither (ENIT, EPT, Academia Sinica), each with a reason.
+    # seeds/identifiers/README.md: of 192 registry institutions, 187 have both identifiers,
+    # 2 only a ROR ID (SupCom; NYCU, whose record's QID is its predecessor's), 3 neither
+    # (ENIT, EPT, Academia Sinica), each with a reason.
     ((both, ror_only, neither, reasons),) = select(store, """
         SELECT (SUM(?b) AS ?both) (SUM(?r) AS ?rorOnly) (SUM(?n) AS ?neither)
                (SUM(?why) AS ?reasons) {
@@ -246,5 +268,5 @@ def test_identifier_coverage_of_institutions(store):
           BIND(IF(!?hasRor && !?hasQid, 1, 0) AS ?n)
           BIND(IF(EXISTS { ?i pas:unresolvedIdentifiers ?z }, 1, 0) AS ?why)
         }""")
-    assert (int(both), int(ror_only), int(neither)) == (188, 1, 3)
-    assert int(reasons) == 4  # every institution lacking an identifier says why
+    assert (int(both), int(ror_only), int(neither)) == (187, 2, 3)
+    assert int(reasons) == 5  # every institution lacking an identifier says why

@@ -126,6 +126,9 @@ def test_an_entry_with_a_ror_id_but_no_qid_is_proposed_again(proposal):
         ("https://ror.org/00a45v709", "Q1466666")]
 
 
+PROPOSED_BUT_LEFT_OUT = "the record's QID, proposed and left out"
+
+
 def test_every_identifier_of_the_registry_comes_out_first(dump, tmp_path):
     """Strip the registry's identifiers, link again: each entry's cited record ranks first.
 
@@ -137,6 +140,10 @@ def test_every_identifier_of_the_registry_comes_out_first(dump, tmp_path):
         for table in registry[kind]:
             if "ror" in table:
                 cited[str(table["id"])] = (str(table["ror"]), str(table.get("wikidata", "")))
+            if "Wikidata left out" in str(table.get("identifiers_from", "")):
+                # The linker proposes the record's QID; the review judged it the
+                # predecessor's (nycu) and left it out: only the record must rank first.
+                cited[str(table["id"])] = (str(table["ror"]), PROPOSED_BUT_LEFT_OUT)
             for key in ("ror", "wikidata", "identifiers_from", "unresolved"):
                 table.pop(key, None)
     stripped = tmp_path / "registry.toml"
@@ -144,6 +151,10 @@ def test_every_identifier_of_the_registry_comes_out_first(dump, tmp_path):
     propose(stripped, dump, tmp_path / "review.tsv", CROSSWALK)
     first = {row.entry_id: (row.ror, row.wikidata)
              for row in read_review(tmp_path / "review.tsv") if row.rank == 1}
+    for entry_id, (ror, wikidata) in cited.items():
+        if wikidata == PROPOSED_BUT_LEFT_OUT:
+            assert first[entry_id][0] == ror and first[entry_id][1], entry_id
+            cited[entry_id] = first[entry_id]
     assert {entry_id: first.get(entry_id) for entry_id in cited} == cited
 
 

@@ -10,6 +10,7 @@ record for the faculty itself exists.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from graph.tomlfile import read_toml
 
 INSTITUTION = "institution"
 FACULTY = "faculty"
+# A ROR record named as evidence in an entry's identifiers_from or unresolved text.
+ROR_RECORD_CITED = re.compile(r"https://ror\.org/0[a-z0-9]{8}")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Entry:
     ror: str | None = None
     wikidata: str | None = None
     unresolved: str | None = None
+    evidence: tuple[str, ...] = ()  # other ROR records its identifiers_from or unresolved cite
 
     @property
     def needs_link(self) -> bool:
@@ -68,6 +72,9 @@ def _common(table: dict) -> dict:
         "ror": table.get("ror"),
         "wikidata": table.get("wikidata"),
         "unresolved": table.get("unresolved"),
+        "evidence": tuple(dict.fromkeys(
+            ROR_RECORD_CITED.findall(f"{table.get('identifiers_from', '')} "
+                                     f"{table.get('unresolved', '')}"))),
     }
 
 

@@ -1,6 +1,7 @@
 """Rebuild the shipped identifier fixture from the reference datasets, when they are at hand.
 
-The fixture (``seeds/identifiers/``) holds exactly the ROR records the registry cites, verbatim
+The fixture (``seeds/identifiers/``) holds exactly the ROR records the registry cites (as an
+entry's identifier, or as evidence named in its ``identifiers_from`` or ``unresolved``), verbatim
 in the v2 dump schema, and the Open Syllabus crosswalk rows of the ROR IDs it cites, so that
 tests and a fresh clone need nothing outside the repository. The linker's tests also use a few
 look-alike records the registry does not cite (``tests/fixtures/ror-decoys.json``)::
@@ -36,7 +37,7 @@ def build_fixture(registry_path: Path, reference_dir: Path, fixture_dir: Path,
                   decoys_path: Path) -> tuple[int, int, int]:
     """Write the records and crosswalk rows the registry cites, and the decoys, in one pass
     over the dump; returns how many records, rows and decoys were written."""
-    cited = {entry.ror for entry in read_entries(registry_path) if entry.ror}
+    cited = cited_records(read_entries(registry_path))
     if not (reference_dir / ROR_DUMP).is_file():
         raise BuildError(f"no {ROR_DUMP} here", reference_dir)
     records, decoys = [], []
@@ -56,6 +57,12 @@ def build_fixture(registry_path: Path, reference_dir: Path, fixture_dir: Path,
         writer.writerows(rows)
     shutil.copyfile(reference_dir / CROSSWALK_LICENCE, fixture_dir / CROSSWALK_LICENCE)
     return len(records), len(rows), len(decoys)
+
+
+def cited_records(entries) -> set[str]:
+    """The ROR records the registry cites: each entry's own, and the records its
+    identifiers_from or unresolved name as evidence (an inactive record, a predecessor)."""
+    return {ror for entry in entries for ror in (entry.ror, *entry.evidence) if ror}
 
 
 def write_records(records: list[dict], path: Path) -> None:
