@@ -8,6 +8,7 @@ decides what a name means.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -117,7 +118,7 @@ class Registry:
         names and acronyms, and those of its ROR record."""
         named = []
         for entity in self.entities.values():
-            ror_names, ror_acronyms = self.ror_names.get(entity.ror or "", ((), ()))
+            ror_names, ror_acronyms = self.ror_names.get(record_of(entity), ((), ()))
             named.append(Named(
                 id=entity.id, kind=entity.kind, label=entity.label, country=entity.country,
                 names=tuple(dict.fromkeys((entity.label, *entity.aliases, *ror_names))),
@@ -165,6 +166,14 @@ def load_registry(seeds_dir: Path) -> Registry:
 
 
 ROR_RECORDS = Path("identifiers") / "ror-records.json"
+CITED_RECORD = re.compile(r"\bROR record (https://ror\.org/\w+)")
+
+
+def record_of(entity: Entity) -> str:
+    """The ROR record whose names are the entity's: its own ROR ID, or else the record its
+    identifiers were taken from (an inactive record it no longer carries: FER Zagreb's)."""
+    cited = CITED_RECORD.search(entity.identifiers_from or "")
+    return entity.ror or (cited[1] if cited else "")
 
 
 def read_ror_names(path: Path) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:

@@ -145,7 +145,8 @@ def test_the_source_page_shows_every_line_with_its_fate(client):
     assert "skipped: navigation: page title" in rows[0]
     assert 'href="https://www.telecom-paris.fr/fr/international/strategie/partenariats"' \
         in page.text
-    assert "109 agreements, 0 figures, 0 programme rules" in page.text
+    # One figure: the news item of line 273 (135 international students, 2024-09-04).
+    assert "109 agreements, 1 figure, 0 programme rules" in page.text
 
 
 def test_figures_and_programme_rules_are_beside_their_lines(client, store):
@@ -195,7 +196,9 @@ def test_without_the_line_record_the_page_shows_the_lines_facts_came_from(
     app = create_app({**READ_ONLY, "STORE": copy})
     page = app.test_client().get(f"/id/source/{TELECOM_LIST}", headers=BROWSER)
     rows = table_rows(page.text, "source-lines")
-    assert len(rows) == 109  # one line per agreement: 000 names no two partners on one line
+    # One line per agreement (000 names no two partners on one line), and line 273, the news
+    # item whose figure is the 135 international students.
+    assert len(rows) == 110
     assert "keeps no record of the document's lines" in page.text
     assert f"<code>{escape(seed_lines('000')[18])}</code>" in rows[0]
 

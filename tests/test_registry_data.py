@@ -19,6 +19,7 @@ import pycountry
 import pytest
 
 from graph.link.ror import record_from_json
+from graph.registry import load_registry, record_of
 from passerelle.normalise import name_key, normalise_name
 from passerelle.vocabulary import NETWORKS
 
@@ -520,3 +521,12 @@ def test_eur_ace_is_a_label_and_eulist_is_spelt_officially():
     assert by_id["eur-ace"]["kind"] == "quality-label"
     assert by_id["eulist"]["label"] == "EULiST"
     assert "Erasmus Charter for Higher Education" in by_id["erasmus-plus"]["note"]
+
+
+def test_an_entity_s_names_come_from_its_record_or_the_inactive_one_it_cites():
+    # FER Zagreb keeps no ROR ID (its record 04e90ca47 is inactive); the record's names
+    # ("Fakultet elektrotehnike i računarstva") still serve the name matcher.
+    registry = load_registry(SEEDS)
+    assert record_of(registry.entities["unizg-fer"]) == "https://ror.org/04e90ca47"
+    assert record_of(registry.entities["tum"]) == "https://ror.org/02kkvpp62"
+    assert record_of(registry.entities["enit"]) == ""  # no record at all
