@@ -6,8 +6,8 @@ benchmarks can call it; `build(seeds_dir, store_path)` also writes a fresh on-di
 swaps it in only when every stage passed.
 
 Reasoning and validation run inside the working store (graph/materialise.py, graph/shacl.py),
-as SPARQL, so that the build scales to thousands of schools; owlrl and pyshacl stay as the
-references that tests compare them with (graph/reason.py, graph/validate.py). The quads of
+as SPARQL, so that the build scales to thousands of schools; owlrl and pyshacl are the
+references that tests compare them with (tests/oracles/). The quads of
 each document go into the working store as they are made, so that no stage holds them all
 as Python objects.
 """

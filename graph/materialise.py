@@ -1,6 +1,6 @@
 """Reason at scale: the OWL-RL rules the ontology needs, run as SPARQL updates inside the store.
 
-owlrl (graph/reason.py) computes the closure in Python over an rdflib graph: exact, and
+owlrl (tests/oracles/reason.py) computes the closure in Python over an rdflib graph: exact, and
 far too slow and memory-hungry past a few thousand agreements. This module reads the
 ontology once, turns each axiom into the OWL 2 RL rule it triggers, and runs those rules
 as SPARQL ``INSERT ... WHERE`` inside the pyoxigraph store until nothing new comes, so the
@@ -20,7 +20,7 @@ ontology it would close differently from owlrl, rather than diverge silently.
 What is kept matches graph/reason.py: triples about instances (subjects under id/), minus
 the trivial ones, written to the ``inferred`` graph; the rest of the closure (about ontology
 terms) lives in a scratch graph during the run, since rules may need it, and is dropped at
-the end. Asserted ``owl:sameAs`` links (to Wikidata) are not reasoned over, as in reason.py;
+the end. Asserted ``owl:sameAs`` links (to Wikidata) are not reasoned over, as in the owlrl oracle;
 only identities that the rules derive (from functional properties) are. One difference,
 documented and tested: two literal values of a functional datatype property derive nothing
 here (owlrl would equate the two literals); SHACL's maxCount reports them either way.
@@ -216,7 +216,8 @@ WHERE {{
 
 
 def _kept(s: str, p: str, o: str) -> str:
-    """The SPARQL test of graph/reason.py's filter: about an instance, and not trivial."""
+    """The SPARQL test of the owlrl oracle's filter (tests/oracles/reason.py): about an
+    instance, and not trivial."""
     trivial = " || ".join(f"sameTerm({o}, <{t}>)" for t in TRIVIAL_TYPES)
     return (f"isIRI({s}) && STRSTARTS(STR({s}), \"{ID}\") && !isBlank({o}) "
             f"&& !(sameTerm({p}, {RDF_TYPE}) && ({trivial})) "

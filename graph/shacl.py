@@ -1,6 +1,6 @@
 """Validate at scale: the SHACL shapes run as SPARQL queries inside the store.
 
-pyshacl (graph/validate.py) walks an rdflib graph node by node: exact, and too slow past a
+pyshacl (tests/oracles/shacl.py) walks an rdflib graph node by node: exact, and too slow past a
 few thousand agreements. This module reads the shapes once and turns each constraint into
 one SPARQL SELECT over the store (the union of its graphs), returning the focus nodes and
 values that break it, so the data never leaves the store.

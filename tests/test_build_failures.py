@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import rdflib
 from click.testing import CliRunner
+from oracles.shacl import violations
 
 from graph.build import SHAPES, build
 from graph.errors import BuildError
 from graph.store import canonical_nquads
-from graph.validate import violations
 from passerelle.builddir import StoreLink
 from passerelle.cli import main
 

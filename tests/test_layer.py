@@ -103,3 +103,17 @@ def test_the_build_history_is_read_from_the_metadata_latest_last(tmp_path):
     assert opened.history() == entries
     assert opened.history(2) == [{"build_id": "3"}, {"build_id": "4"}]
     assert OpenStore(tmp_path, store=None, writable=False).history(2) == []  # none kept
+
+
+def test_the_build_runs_without_the_oracles():
+    # owlrl and pyshacl are test dependencies (tests/oracles/): the build must not load them.
+    script = ("import sys\n"
+              "from passerelle.cli import main\n"
+              "try:\n"
+              "    main(['validate'])\n"
+              "except SystemExit as exit:\n"
+              "    assert exit.code in (0, None), exit.code\n"
+              "print(sorted({'owlrl', 'pyshacl'} & set(sys.modules)), file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "[]"

@@ -2,7 +2,8 @@
 
 The build reasons inside the store (graph/materialise.py), which scales; this module closes
 an rdflib graph with owlrl, which is exact by construction and slow (seconds for the seeds,
-hours past a few thousand agreements). tests/test_materialise.py compares the two.
+hours past a few thousand agreements). tests/test_materialise.py compares the two; it is a
+test oracle, not part of the build.
 
 owlrl works on rdflib graphs; the quads cross over as N-Triples text, which is exact for
 every term the build makes (no blank nodes in instance data). The inferred triples kept are
