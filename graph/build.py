@@ -36,11 +36,11 @@ from graph.report import BuildReport
 from graph.resolve import Resolution, resolve_rows
 from passerelle.builddir import BuildDir, StoreLink, StoreLinkError, write_json
 from passerelle.matching import NAMES_FILE
+from passerelle.paths import ONTOLOGY_DIR
 from passerelle.vocabulary import package_version
 
-ROOT = Path(__file__).resolve().parent.parent
-ONTOLOGY = ROOT / "ontology" / "passerelle.ttl"
-SHAPES = ROOT / "ontology" / "shapes.ttl"
+ONTOLOGY = ONTOLOGY_DIR / "passerelle.ttl"
+SHAPES = ONTOLOGY_DIR / "shapes.ttl"
 INFERRED = "inferred"
 MANIFEST = "sources.toml"
 

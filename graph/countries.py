@@ -18,8 +18,9 @@ from graph.errors import BuildError
 from graph.tomlfile import read_toml
 from passerelle.countries import country_in_any_language
 from passerelle.normalise import normalise_name
+from passerelle.paths import SEEDS_DIR
 
-ALIASES_PATH = Path(__file__).resolve().parent.parent / "seeds" / "countries.toml"
+ALIASES_PATH = SEEDS_DIR / "countries.toml"
 
 HEADING_MARKS = re.compile(r"^#+\s*")
 

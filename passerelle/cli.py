@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-ROOT = Path(__file__).resolve().parent.parent
+from passerelle.paths import QUERIES_DIR, SEEDS_DIR
+
 DEFAULT_STORE = Path("var/store")
 
 
@@ -64,7 +65,7 @@ def remote_endpoint(store: str, **options: str | None):
               help="Store directory to build (swapped in only when the build passed), or the "
               "URL of a SPARQL 1.1 query endpoint to load the graphs into.")
 @click.option("--seeds", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              default=ROOT / "seeds", show_default=True,
+              default=SEEDS_DIR, show_default=True,
               help="Folder with sources.toml and the documents.")
 @click.option("--report", type=click.Path(path_type=Path), default=None,
               help="Also write the build report (JSON) here, even when the build is refused.")
@@ -123,7 +124,7 @@ def build(store: str, seeds: Path, report: Path | None, accept: tuple[str, ...],
 @click.option("--store", type=click.Path(path_type=Path), default=DEFAULT_STORE,
               show_default=True, help="The published store to compare with.")
 @click.option("--seeds", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              default=ROOT / "seeds", show_default=True,
+              default=SEEDS_DIR, show_default=True,
               help="Folder with sources.toml and the documents.")
 def diff(store: Path, seeds: Path) -> None:
     """What a build of the seeds would add, remove and change against the published store.
@@ -143,7 +144,7 @@ def diff(store: Path, seeds: Path) -> None:
 
 @main.command()
 @click.option("--seeds", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              default=ROOT / "seeds", show_default=True,
+              default=SEEDS_DIR, show_default=True,
               help="Folder with sources.toml and the documents.")
 def validate(seeds: Path) -> None:
     """Run every build stage up to SHACL validation, without touching any store."""
@@ -194,7 +195,7 @@ def serve(store: str, host: str, port: int, workers: int | None,
 @click.option("--store", default=str(DEFAULT_STORE), show_default=True,
               help="Store directory to query, or the URL of a SPARQL 1.1 query endpoint.")
 @click.option("--queries", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              default=ROOT / "queries", show_default=True, help="Folder of the canned queries.")
+              default=QUERIES_DIR, show_default=True, help="Folder of the canned queries.")
 @click.option("--row-cap", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="Print at most this many rows.")
 @remote_store_options
@@ -256,7 +257,7 @@ WIKIDATA_QUERY_SERVICE = "https://query.wikidata.org/sparql"
 @click.option("--accept", "accept_path", type=click.Path(path_type=Path, exists=True,
               dir_okay=False), help="Merge the accepted rows of this review file.")
 @click.option("--registry", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              default=ROOT / "seeds" / "registry.toml", show_default=True,
+              default=SEEDS_DIR / "registry.toml", show_default=True,
               help="The institution registry to link.")
 @click.option("--new-names", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="With --ror-dump or --endpoint: also propose identifiers for the new "

@@ -30,9 +30,8 @@ from pathlib import Path
 from flask import Flask
 
 from passerelle import limits
+from passerelle.paths import QUERIES_DIR
 from passerelle.remote import is_url
-
-ROOT = Path(__file__).resolve().parent.parent
 
 MAX_BODY_BYTES = limits.MAX_BODY_BYTES
 MIN_ADMIN_TOKEN_LENGTH = 16
@@ -42,7 +41,7 @@ QUERY_PROCESSES = 4
 DEFAULTS = {
     "STORE": Path("var/store"),
     "ADMIN_TOKEN": None,
-    "QUERIES_DIR": ROOT / "queries",
+    "QUERIES_DIR": QUERIES_DIR,
     "SERVICE_ALLOWLIST": frozenset(),
     "MAX_CONTENT_LENGTH": limits.MAX_BODY_BYTES,
     "ROW_CAP": limits.ROW_CAP,
