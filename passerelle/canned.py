@@ -31,7 +31,6 @@ show it. The request arguments `RESERVED_PARAMETERS`
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,20 +38,18 @@ from pathlib import Path
 
 import yaml
 from pyoxigraph import (
-    BlankNode,
     Literal,
     NamedNode,
     QueryResultsFormat,
     QuerySolutions,
     Store,
     Variable,
-    parse_query_results,
 )
 
 from passerelle import limits
 from passerelle.lexer import network_keywords
 from passerelle.remote_store import with_values
-from passerelle.results import json_term, rows
+from passerelle.results import json_document, plain_value, rows, write_results
 from passerelle.store import GraphStore
 from passerelle.vocabulary import ID, PAS, RDF_TYPE, SKOS_IN_SCHEME, XSD
 
@@ -176,14 +173,11 @@ class CannedResult:
     def to_json(self) -> dict:
         """SPARQL 1.1 JSON results, led by a ``meta`` member (first, so that streaming
         parsers, which stop reading at the end of the bindings, still accept it)."""
-        bindings = [{var: json_term(term) for var, term in zip(self.variables, row, strict=True)
-                     if term is not None} for row in self.rows]
-        return {"meta": self.meta(), "head": {"vars": list(self.variables)},
-                "results": {"bindings": bindings}}
+        return json_document(list(self.variables), list(self.rows), self.meta())
 
     def to_table(self) -> str:
         """A plain-text table for terminals."""
-        cells = [list(self.variables), *([_csv_value(t) for t in row] for row in self.rows)]
+        cells = [list(self.variables), *([plain_value(t) for t in row] for row in self.rows)]
         widths = [max(len(row[i]) for row in cells) for i in range(len(self.variables))]
         lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
                  for row in cells]
@@ -446,18 +440,7 @@ def _agreement_type(name: str, raw: str, store: GraphStore) -> NamedNode:
     return by_lower_case[local]
 
 
-def _csv_value(term) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, BlankNode):
-        return f"_:{term.value}"
-    return term.value
-
-
 def serialize(result: CannedResult, answer: QueryResultsFormat) -> bytes:
-    """The result in a SPARQL results format: our JSON (with ``meta``), or pyoxigraph's
-    writer for the others (CSV, TSV, XML), as the /sparql endpoint writes them."""
-    body = json.dumps(result.to_json(), ensure_ascii=False).encode("utf-8")
-    if answer == QueryResultsFormat.JSON:
-        return body
-    return parse_query_results(body, format=QueryResultsFormat.JSON).serialize(format=answer)
+    """The result in a SPARQL results format (JSON led by ``meta``), written as the /sparql
+    endpoint writes them (`passerelle.results.write_results`)."""
+    return write_results(list(result.variables), list(result.rows), answer, result.meta())

@@ -22,16 +22,77 @@ def rows(solutions, offset: int, row_cap: int) -> dict:
 
 
 def results_body(variables: list[str], solutions: list[tuple], media_type: str) -> bytes:
-    """Rows as SPARQL results: JSON written here, other formats by pyoxigraph from it."""
+    """Rows as SPARQL results in the format of that media type (`write_results`)."""
+    return write_results(variables, solutions, QueryResultsFormat.from_media_type(media_type))
+
+
+def write_results(variables: list[str], solutions: list[tuple], answer: QueryResultsFormat,
+                  meta: dict | None = None) -> bytes:
+    """Rows as SPARQL results: JSON and CSV written here from the terms; TSV and XML by
+    pyoxigraph's writers, from the JSON (pyoxigraph makes result sets only by parsing).
+
+    ``meta`` leads the JSON (first, so that streaming parsers, which stop reading at the end
+    of the bindings, still accept it); the other formats have no place for it.
+    """
+    if answer == QueryResultsFormat.CSV:
+        return csv_body(variables, solutions)
+    document = json_document(variables, solutions,
+                             meta if answer == QueryResultsFormat.JSON else None)
+    body = json.dumps(document, ensure_ascii=False).encode("utf-8")
+    if answer == QueryResultsFormat.JSON:
+        return body
+    return parse_query_results(body, format=QueryResultsFormat.JSON).serialize(format=answer)
+
+
+def json_document(variables: list[str], solutions: list[tuple], meta: dict | None = None
+                  ) -> dict:
+    """SPARQL 1.1 JSON results as a dict, led by ``meta`` when given."""
     bindings = [{name: json_term(term) for name, term in zip(variables, row, strict=True)
                  if term is not None} for row in solutions]
-    body = json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
-                      ensure_ascii=False).encode("utf-8")
-    answer_format = QueryResultsFormat.from_media_type(media_type)
-    if answer_format == QueryResultsFormat.JSON:
-        return body
-    return parse_query_results(body, format=QueryResultsFormat.JSON).serialize(
-        format=answer_format)
+    document = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
+    return document if meta is None else {"meta": meta, **document}
+
+
+def csv_body(variables: list[str], solutions: list[tuple]) -> bytes:
+    """SPARQL 1.1 CSV results: a header of the names, then each row's values (CRLF lines)."""
+    lines = [",".join(variables)]
+    lines += [",".join(_csv_field(plain_value(term)) for term in row) for row in solutions]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _csv_field(text: str) -> str:
+    if any(character in text for character in '",\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def plain_value(term) -> str:
+    """A term as CSV shows it: the IRI, the literal's text, _:label, '' where unbound."""
+    if term is None:
+        return ""
+    if isinstance(term, BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, Triple):
+        return " ".join(plain_value(part) for part in (term.subject, term.predicate,
+                                                      term.object))
+    return term.value
+
+
+# What a store raises for a query it cannot answer; the reply's kind for each (`error_reply`).
+QUERY_ERRORS = (SyntaxError, OSError, ValueError, RuntimeError)
+
+
+def error_reply(exc: Exception, unavailable: type[Exception] | tuple = ()) -> tuple:
+    """The reply ``("error", kind, message)`` for a query that failed: ``syntax`` (it does
+    not parse), ``store`` (an ``unavailable`` error: the store cannot be read or reached) or
+    ``evaluation`` (it failed while running)."""
+    if isinstance(exc, SyntaxError):
+        kind = "syntax"
+    elif isinstance(exc, unavailable):
+        kind = "store"
+    else:
+        kind = "evaluation"
+    return ("error", kind, str(exc))
 
 
 def json_term(term) -> dict:

@@ -45,7 +45,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from passerelle.results import results_body, rows
+from passerelle.results import QUERY_ERRORS, error_reply, results_body, rows
 
 
 def main(argv: list[str]) -> None:
@@ -84,13 +84,11 @@ def answer(job: dict, stores: dict[str, Store]) -> tuple:
     try:
         store = _open(job["store"], stores, job.get("fresh", False))
     except OSError as exc:
-        return ("error", "store", str(exc))
+        return error_reply(exc, unavailable=OSError)
     try:
         return run(store, job)
-    except SyntaxError as exc:
-        return ("error", "syntax", str(exc))
-    except (OSError, ValueError, RuntimeError) as exc:
-        return ("error", "evaluation", str(exc))
+    except QUERY_ERRORS as exc:
+        return error_reply(exc)
 
 
 def run(store, job: dict) -> tuple:

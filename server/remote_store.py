@@ -15,6 +15,7 @@ import time
 
 from passerelle import remote
 from passerelle.remote_store import RemoteStore
+from passerelle.results import QUERY_ERRORS, error_reply
 from passerelle.store import OpenStore
 from server import query_process
 from server.errors import ApiError
@@ -75,12 +76,8 @@ def answer_job(store: RemoteStore, job: dict, budget: float) -> tuple:
     timed = {**job, "options": {**job["options"], "timeout": budget}}
     try:
         return query_process.run(store, timed)
-    except SyntaxError as exc:
-        return ("error", "syntax", str(exc))
     except TimeoutError as exc:
         raise ApiError(503, "Query timeout", f"the store did not answer within the query's "
                                              f"time budget of {budget:g} s") from exc
-    except OSError as exc:  # passerelle.remote.RemoteStoreError: down, or refused the request
-        return ("error", "store", str(exc))
-    except (ValueError, RuntimeError) as exc:
-        return ("error", "evaluation", str(exc))
+    except QUERY_ERRORS as exc:  # an OSError: the store is down, or refused the request
+        return error_reply(exc, unavailable=OSError)
