@@ -9,8 +9,11 @@ name must match here exactly as it resolved in the build.
 from __future__ import annotations
 
 import json
+import urllib.parse
+import urllib.request
 
 import pytest
+from server_fixtures import running_server
 from test_contribution import CSV, EXPECTED, NEW
 
 from graph.parse.partner_csv import parse_partner_csv
@@ -190,3 +193,31 @@ def test_a_store_without_a_name_index_answers_503(admin_client):
     response = admin_client.get("/reconcile")
     assert response.status_code == 503
     assert "no name index" in response.get_json()["error"]["detail"]
+
+
+# --- Over a real socket, as OpenRefine sends it ---------------------------------------------
+
+def test_openrefine_requests_over_http(seed_store_path, tmp_path):
+    """gunicorn on a loopback port: the manifest by GET, then a batch as a form POST."""
+    with running_server(seed_store_path, tmp_path / "server.log") as base:
+        with urllib.request.urlopen(base + "/reconcile", timeout=20) as response:
+            manifest = json.load(response)
+        assert manifest["versions"] == ["0.2"] and manifest["name"].startswith("Passerelle")
+        batch = {"q0": {"query": "Politechnico di Torino", "type": "Institution",
+                        "type_strict": "should", "limit": 3,
+                        "properties": [{"pid": "country", "v": "Italie"}]},
+                 "q1": {"query": "Universidad Complutense de Madrid", "type": "Institution",
+                        "type_strict": "should", "limit": 3,
+                        "properties": [{"pid": "country", "v": "ES"}]}}
+        body = urllib.parse.urlencode({"queries": json.dumps(batch)}).encode("ascii")
+        request = urllib.request.Request(
+            base + "/reconcile", data=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"})
+        with urllib.request.urlopen(request, timeout=20) as response:
+            assert response.headers.get_content_type() == "application/json"
+            result = json.load(response)
+    assert_result_batch(result, batch)
+    polito = result["q0"]["result"][0]  # identifiers: seeds/registry.toml
+    assert (polito["id"], polito["match"], polito["wikidata"], polito["ror"]) == \
+        ("institution/polito", True, "Q392897", "https://ror.org/00bgk9508")
+    assert [c["match"] for c in result["q1"]["result"]] == [False]
