@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STORE ?= var/store
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test build lint clean setup chromium load-test virtuoso-check bench
 
@@ -23,7 +25,7 @@ setup: $(BIN)/passerelle node_modules/.package-lock.json
 
 run: setup
 	$(BIN)/passerelle build --store $(STORE)
-	$(BIN)/passerelle serve --store $(STORE)
+	$(BIN)/passerelle serve --store $(STORE) --host $(HOST) --port $(PORT)
 
 build: $(BIN)/passerelle
 	$(BIN)/passerelle build --store $(STORE)

@@ -179,11 +179,39 @@ def serve(store: str, host: str, port: int, workers: int | None,
     from passerelle.remote import is_url
     from server.wsgi import serve as run_server
 
+    check_port_free(host, port)
+    click.echo(f"Passerelle: serving {store} at {server_url(host, port)} (Ctrl-C to stop)")
     try:
         run_server(store if is_url(store) else Path(store), host, port, workers,
                    store_options=remote_settings(**remote_options))
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse, in one line, a port another process listens on: before any server starts,
+    whichever server runs the app (its own messages about it are retries and tracebacks)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As the servers do: a port left in TIME_WAIT by a stopped server is free to take.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot listen on {host} port {port}: {exc.strerror or exc} (is another server "
+                f"running there? choose another port: --port {port + 1}, or make run "
+                f"PORT={port + 1})") from None
+
+
+def server_url(host: str, port: int) -> str:
+    """The URL to open in a browser for a server listening on host:port."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
 
 
 @main.command()
