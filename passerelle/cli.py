@@ -214,12 +214,33 @@ def server_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-@main.command()
-@click.argument("name")
+class QueryCommand(click.Command):
+    """``passerelle query NAME --help`` shows that query's own help: what it answers and its
+    parameters, with their types and the values the store holds for them."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--help" in args:
+            try:
+                super().parse_args(ctx, [a for a in args if a != "--help"])
+            except click.UsageError:
+                ctx.params = {}
+            if ctx.params.get("name"):
+                click.echo(_query_help(ctx.params), nl=False)
+                ctx.exit()
+        return super().parse_args(ctx, args)
+
+
+@main.command(cls=QueryCommand)
+@click.argument("name", required=False)
+@click.option("--list", "list_queries", is_flag=True,
+              help="List the canned queries (name, title, parameters) and exit.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="A value for one of the query's parameters (repeat for several).")
+              help="A value for one of the query's parameters (repeat for several); "
+              "`passerelle query NAME --help` lists them.")
 @click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]),
-              default="table", show_default=True, help="How to print the rows.")
+              default="table", show_default=True,
+              help="How to print the rows: a table of names as wide as the terminal, or the "
+              "server's CSV or JSON.")
 @click.option("--store", default=str(DEFAULT_STORE), show_default=True,
               help="Store directory to query, or the URL of a SPARQL 1.1 query endpoint.")
 @click.option("--queries", type=click.Path(path_type=Path, exists=True, file_okay=False),
@@ -227,20 +248,23 @@ def server_url(host: str, port: int) -> str:
 @click.option("--row-cap", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="Print at most this many rows.")
 @remote_store_options
-def query(name: str, params: tuple[str, ...], output_format: str, store: str, queries: Path,
-          row_cap: int, **remote_options: str | None) -> None:
-    """Run one canned query offline: NAME is a file of the queries folder, without .rq."""
+def query(name: str | None, list_queries: bool, params: tuple[str, ...], output_format: str,
+          store: str, queries: Path, row_cap: int, **remote_options: str | None) -> None:
+    """Run one canned query offline: NAME is a file of the queries folder, without .rq.
+
+    `passerelle query --list` lists them; `passerelle query NAME --help` says what NAME
+    answers and which parameters it takes.
+    """
     from pyoxigraph import QueryResultsFormat
 
-    from passerelle import canned
-    from passerelle.remote import is_url
-    from passerelle.remote_store import RemoteStore
-    from passerelle.store import open_store
+    from passerelle import canned, query_help, tables
 
-    try:
-        catalogue = canned.load_queries(queries)
-    except canned.CannedQueryError as exc:
-        raise click.ClickException(str(exc)) from exc
+    catalogue = _catalogue(queries)
+    if list_queries:
+        click.echo(query_help.listing(catalogue.values(), _width()), nl=False)
+        return
+    if name is None:
+        raise click.UsageError("give a query NAME (see `passerelle query --list`)")
     if name not in catalogue:
         raise click.BadParameter(f"no canned query {name!r}; known: {', '.join(catalogue)}",
                                  param_hint="NAME")
@@ -252,20 +276,65 @@ def query(name: str, params: tuple[str, ...], output_format: str, store: str, qu
                                      param_hint="--param")
         values[key] = value
     try:
-        opened = (RemoteStore.open(remote_endpoint(store, **remote_options)) if is_url(store)
-                  else open_store(Path(store)).store)
+        opened = _open(store, remote_options)
         result = canned.run(opened, catalogue[name], values, row_cap)
+        if output_format == "table":
+            shown = tables.table(result.variables, result.rows, opened)
     except (OSError, SyntaxError) as exc:  # no store; a remote store down or refusing
         raise click.ClickException(str(exc)) from exc
     except canned.ParameterError as exc:
         raise click.BadParameter(str(exc), param_hint="--param") from exc
     if output_format == "table":
-        click.echo(result.to_table(), nl=False)
-        return
-    answer = QueryResultsFormat.CSV if output_format == "csv" else QueryResultsFormat.JSON
-    click.echo(canned.serialize(result, answer).decode("utf-8"), nl=output_format == "json")
+        click.echo(tables.text_table(*shown, width=_width()), nl=False)
+    else:
+        answer = QueryResultsFormat.CSV if output_format == "csv" else QueryResultsFormat.JSON
+        click.echo(canned.serialize(result, answer).decode("utf-8"), nl=output_format == "json")
     if result.truncated:
         click.echo(f"warning: truncated to the first {row_cap} rows", err=True)
+
+
+def _catalogue(queries: Path) -> dict:
+    from passerelle import canned
+
+    try:
+        return canned.load_queries(queries)
+    except canned.CannedQueryError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _open(store: str, remote_options: dict):
+    """The store a --store value names (OSError when there is none)."""
+    from passerelle.remote import is_url
+    from passerelle.remote_store import RemoteStore
+    from passerelle.store import open_store
+
+    if is_url(store):
+        return RemoteStore.open(remote_endpoint(store, **remote_options))
+    return open_store(Path(store)).store
+
+
+def _query_help(params: dict) -> str:
+    """NAME's help, with the values the store holds when it can be opened."""
+    from passerelle import query_help
+
+    catalogue = _catalogue(params.get("queries") or ROOT / "queries")
+    name = params["name"]
+    if name not in catalogue:
+        raise click.BadParameter(f"no canned query {name!r}; known: {', '.join(catalogue)}",
+                                 param_hint="NAME")
+    store = params.get("store") or str(DEFAULT_STORE)
+    remote = {k: params.get(k) for k in ("update_url", "gsp_url", "store_user", "store_auth")}
+    try:
+        opened = _open(store, remote)
+    except (OSError, SyntaxError):
+        opened = None  # no store here: the help says so instead of listing values
+    return query_help.describe(catalogue[name], opened, store, _width())
+
+
+def _width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size().columns
 
 
 WIKIDATA_QUERY_SERVICE = "https://query.wikidata.org/sparql"

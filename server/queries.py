@@ -21,8 +21,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from passerelle import canned, limits
-from server import openapi, tables
+from passerelle import canned, limits, tables
+from server import openapi
 from server.errors import ApiError
 from server.executor import execute
 from server.limits import budget as time_budget

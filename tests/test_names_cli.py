@@ -54,9 +54,63 @@ def test_serve_prints_the_url_to_open(seed_store_path, tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        process.stdout.close()
 
 
 def test_the_url_of_an_address_for_every_interface_is_one_a_browser_opens():
     assert server_url("0.0.0.0", 8080) == "http://127.0.0.1:8080/"
     assert server_url("::", 8000) == "http://[::1]:8000/"
     assert server_url("192.0.2.7", 80) == "http://192.0.2.7:80/"
+
+
+# --- passerelle query --------------------------------------------------------------------------
+
+def run(args: list[str], columns: int = 100):
+    return CliRunner().invoke(main, args, env={"COLUMNS": str(columns)})
+
+
+def test_query_list_names_every_query_with_its_title_and_parameters():
+    from server.canned import load_queries
+
+    result = run(["query", "--list"])
+    assert result.exit_code == 0
+    catalogue = load_queries(ROOT / "queries")
+    for name, query in catalogue.items():
+        assert f"{name}  {query.title}\n" in result.output
+    assert "partners  Partners of a school\n    parameters: school, country?, agreement_type?, " \
+           "network?, status?\n" in result.output
+
+
+def test_query_help_lists_parameters_types_and_the_values_the_store_holds(seed_store_path):
+    result = run(["query", "partners", "--help", "--store", str(seed_store_path)], columns=200)
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == "partners: Partners of a school"
+    assert ("school (school, required): accepts a school: its id (e.g. telecom-paris) or its "
+            "full IRI under id/institution/.") in lines
+    assert f"    In {seed_store_path}: estp, telecom-paris, unidentified-school-003." in lines
+    assert "status (string, optional): accepts one of: active, suspended, in negotiation." \
+        in lines
+    assert "DE (Germany)" in result.output and "PL (Poland)" in result.output
+    assert "  passerelle query partners --param school=telecom-paris" in lines
+    # Plain --help still describes the command itself.
+    assert run(["query", "--help"]).output.startswith("Usage: main query [OPTIONS] [NAME]")
+
+
+def test_query_help_without_a_store_says_how_to_list_the_values(tmp_path):
+    result = run(["query", "partners", "--help", "--store", str(tmp_path / "none")], 300)
+    assert result.exit_code == 0
+    assert f"(no store at {tmp_path / 'none'}: build it to list the values it holds)" \
+        in result.output
+
+
+def test_the_table_shows_names_and_fits_the_terminal(seed_store_path):
+    result = run(["query", "partner-overlap", "--store", str(seed_store_path)], columns=60)
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["school", "otherSchool", "shared", "union", "jaccard"]
+    assert max(len(line) for line in lines) <= 60
+    assert lines[2].startswith("Télécom Paris ") and lines[2].endswith("21    187   0.1123")
+    assert "…" in lines[2] and "https://" not in result.output  # a long name, cut to fit
+    wide = run(["query", "partner-overlap", "--store", str(seed_store_path)], columns=200)
+    assert "Unidentified school (publisher of document 003)" in wide.output

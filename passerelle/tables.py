@@ -1,9 +1,10 @@
-"""A canned query's answer as the HTML table shows it: names, not IRIs.
+"""A canned query's answer as people read it, in a page or a terminal: names, not IRIs.
 
-Each IRI of ours is shown by its name and links to its page here (the IRI in the link's
-title); a country code by the country's name; numbers are marked to be right-aligned. Where
-the answer has a label column beside an IRI column (``partner`` and ``partnerLabel``), the
-IRI column shows that label and the label column is not repeated.
+Each IRI of ours is shown by its name (the page links it to its page, the IRI in the link's
+title); a country code by the country's name; numbers are right-aligned. Where the answer
+has a label column beside an IRI column (``partner`` and ``partnerLabel``), the IRI column
+shows that label and the label column is not repeated. `text_table` lays the same cells out
+for a terminal of a given width.
 """
 
 from __future__ import annotations
@@ -63,3 +64,29 @@ def _cell(variable: str, value, column, given: dict, found: dict) -> Cell:
     if isinstance(value, Literal) and value.datatype.value in NUMERIC:
         return Cell(value.value, number=True)
     return Cell(value.value)
+
+
+MIN_COLUMN = 6  # characters: a column narrower than this says nothing
+
+
+def text_table(headers: list[str], rows: list[list[Cell]], numbers: set[int],
+               width: int) -> str:
+    """The cells as aligned text at most ``width`` characters wide (where it can be): the
+    widest columns are cut first, a cut cell ends with "…"."""
+    texts = [[" ".join(cell.text.split()) for cell in row] for row in rows]
+    widths = [max([len(h), *(len(row[i]) for row in texts)]) for i, h in enumerate(headers)]
+    room = width - 2 * (len(headers) - 1)
+    while sum(widths) > room and max(widths, default=0) > MIN_COLUMN:
+        widest = widths.index(max(widths))
+        widths[widest] -= 1
+    lines = [_line(headers, widths, numbers), "  ".join("-" * w for w in widths)]
+    lines += [_line(row, widths, numbers) for row in texts]
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _line(texts: list[str], widths: list[int], numbers: set[int]) -> str:
+    cells = []
+    for i, (text, size) in enumerate(zip(texts, widths, strict=True)):
+        text = text if len(text) <= size else text[:size - 1] + "…"
+        cells.append(text.rjust(size) if i in numbers else text.ljust(size))
+    return "  ".join(cells)
