@@ -63,7 +63,8 @@ PARAMETER_TYPES = {
     "school": "a school: its id (e.g. telecom-paris) or its full IRI under id/institution/",
     "institution": "an institution: its id (e.g. tu-darmstadt) or its full IRI under "
                    "id/institution/",
-    "country": "an ISO 3166-1 alpha-2 code (e.g. DE) or the full IRI under id/country/",
+    "country": "an ISO 3166-1 alpha-2 code (e.g. DE), a country's name in English or French "
+               "(Germany, Allemagne), or the full IRI under id/country/",
     "agreement-type": "an agreement type of the pas:AgreementTypes scheme: its local name "
                       "(e.g. EngineeringDoubleDegree, in any case), pas:LocalName, or the "
                       "full concept IRI",
@@ -408,6 +409,8 @@ def _entity(parameter: Parameter, raw: str, store: GraphStore) -> NamedNode:
     folder, classes = ENTITY_TYPES[parameter.type]
     base = f"{ID}{folder}/"
     key = raw.removeprefix(base)
+    if parameter.type == "country" and not _COUNTRY_CODE.fullmatch(key):
+        key = _country_named(raw) or key
     pattern = _COUNTRY_CODE if parameter.type == "country" else _SLUG
     if not pattern.fullmatch(key):
         raise ParameterError(parameter.name, f"{raw!r} is not {PARAMETER_TYPES[parameter.type]}")
@@ -415,6 +418,14 @@ def _entity(parameter: Parameter, raw: str, store: GraphStore) -> NamedNode:
     if not any(_has_type(store, node, cls) for cls in classes):
         raise ParameterError(parameter.name, f"no {parameter.type} {raw!r} in the graph")
     return node
+
+
+def _country_named(name: str) -> str | None:
+    """The code of a country named in English or French (or another language pycountry
+    knows, where the name means one country only)."""
+    from passerelle.countries import country_in_any_language
+
+    return country_in_any_language(name) if len(name) <= 100 else None
 
 
 def _has_type(store: GraphStore, node: NamedNode, cls: str) -> bool:

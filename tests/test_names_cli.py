@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from server_fixtures import free_port, wait_until_up
 
@@ -114,3 +115,34 @@ def test_the_table_shows_names_and_fits_the_terminal(seed_store_path):
     assert "…" in lines[2] and "https://" not in result.output  # a long name, cut to fit
     wide = run(["query", "partner-overlap", "--store", str(seed_store_path)], columns=200)
     assert "Unidentified school (publisher of document 003)" in wide.output
+
+
+def test_country_names_in_english_or_french_are_taken_where_codes_are(seed_store_path):
+    by_code = run(["query", "partners", "--param", "school=telecom-paris", "--param",
+                   "country=DE", "--store", str(seed_store_path)], columns=200)
+    assert by_code.exit_code == 0 and "Technical University of Darmstadt" in by_code.output
+    for name in ("Germany", "Allemagne", "allemagne"):
+        by_name = run(["query", "partners", "--param", "school=telecom-paris", "--param",
+                       f"country={name}", "--store", str(seed_store_path)], columns=200)
+        assert by_name.output == by_code.output, name
+    unknown = run(["query", "partners", "--param", "school=telecom-paris", "--param",
+                   "country=Atlantis", "--store", str(seed_store_path)])
+    assert unknown.exit_code == 2 and "'Atlantis' is not an ISO 3166-1 alpha-2 code" \
+        in unknown.output
+
+
+def test_a_country_name_binds_the_country_of_the_graph(seed_store_path):
+    from pyoxigraph import NamedNode, Store
+
+    from server.canned import ParameterError, load_queries, to_term
+
+    store = Store.read_only(str(seed_store_path / "oxigraph"))
+    country = load_queries(ROOT / "queries")["partners"].parameter("country")
+    germany = NamedNode("https://w3id.org/passerelle/id/country/de")
+    assert to_term(country, "Allemagne", store) == germany
+    assert to_term(country, "de", store) == germany
+    assert to_term(country, "https://w3id.org/passerelle/id/country/de", store) == germany
+    # Iceland is a country, but none of the seeds' partners is there.
+    with pytest.raises(ParameterError, match="^parameter 'country': no country 'Islande' in "
+                                             "the graph$"):
+        to_term(country, "Islande", store)
