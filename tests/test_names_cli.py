@@ -71,7 +71,7 @@ def run(args: list[str], columns: int = 100):
 
 
 def test_query_list_names_every_query_with_its_title_and_parameters():
-    from server.canned import load_queries
+    from passerelle.canned import load_queries
 
     result = run(["query", "--list"])
     assert result.exit_code == 0
@@ -134,7 +134,7 @@ def test_country_names_in_english_or_french_are_taken_where_codes_are(seed_store
 def test_a_country_name_binds_the_country_of_the_graph(seed_store_path):
     from pyoxigraph import NamedNode, Store
 
-    from server.canned import ParameterError, load_queries, to_term
+    from passerelle.canned import ParameterError, load_queries, to_term
 
     store = Store.read_only(str(seed_store_path / "oxigraph"))
     country = load_queries(ROOT / "queries")["partners"].parameter("country")
