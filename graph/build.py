@@ -28,7 +28,7 @@ from rdflib.compare import to_canonical_graph
 from graph import gate, history, materialise, pins, rdf, remote, store, validate
 from graph.diff import AGREEMENTS_QUERY, Agreement, AgreementDiff, agreements, compare
 from graph.errors import BuildError
-from graph.manifest import Source, load_manifest
+from graph.manifest import Pin, Source, load_manifest
 from graph.parse import PARSERS
 from graph.records import ParsedDocument
 from graph.registry import FACULTY, INSTITUTION, Entity, Network, Registry, load_registry
@@ -54,6 +54,7 @@ class Dataset:
     sources: list[Source]
     timings: dict[str, float] = field(default_factory=dict)
     peak_mib: dict[str, int] = field(default_factory=dict)  # peak memory after each stage
+    read: dict[str, Pin] = field(default_factory=dict)  # each document's pin, before parsing
     # Every institution and faculty with all its names, written as the build directory's
     # NAMES_FILE for the server's reconciliation service.
     names: list[dict] = field(default_factory=list)
@@ -100,6 +101,7 @@ def assemble(seeds_dir: Path, ontology: Path = ONTOLOGY, shapes: Path = SHAPES) 
     _check_publishers(sources, registry, seeds_dir)
     working = Store()  # in memory: the rules and checks below write and read it many times
     dataset = Dataset(working, BuildReport(), sources)
+    dataset.read = {source.id: pins.pin_of(source.path) for source in sources}
     dataset.report = _convert(sources, registry, dataset)
     with _timed(dataset.timings, "rdf", dataset.peak_mib):
         ontology_graph = _read_turtle(ontology)
@@ -121,9 +123,11 @@ def build(seeds_dir: Path, store_path: Path, allow: gate.Allow = gate.NOTHING) -
             dataset = assemble(seeds_dir)
             published = link.published()
             with _timed(dataset.timings, "gate", dataset.peak_mib):
+                pins.check_unchanged(dataset.sources, dataset.read)
                 built = dataset.agreements()
                 verdict = gate.judge(dataset.sources, seeds_dir / MANIFEST, dataset.report,
-                                     built, _published_agreements(published), allow)
+                                     built, _published_agreements(published), allow,
+                                     dataset.read)
             build_dir = link.new_build()
             try:
                 with _timed(dataset.timings, "load", dataset.peak_mib):
@@ -156,8 +160,10 @@ def build_remote(seeds_dir: Path, endpoint: remote.Endpoint,
     gate lets it (as for `build`)."""
     dataset = assemble(seeds_dir)
     previous = remote.read_metadata(endpoint)
+    pins.check_unchanged(dataset.sources, dataset.read)
     verdict = gate.judge(dataset.sources, seeds_dir / MANIFEST, dataset.report,
-                         dataset.agreements(), _remote_agreements(endpoint, previous), allow)
+                         dataset.agreements(), _remote_agreements(endpoint, previous), allow,
+                         dataset.read)
     with _timed(dataset.timings, "load"):
         staging = remote.stage(endpoint, dataset.store)
     metadata = _metadata(dataset, staging.build_id, staging.triples)
@@ -199,7 +205,8 @@ def preview(seeds_dir: Path, store_path: Path) -> Preview:
     published = StoreLink(store_path).published()
     before = _published_agreements(published)
     diff = None if before is None else compare(before, dataset.agreements())
-    return Preview(dataset, pins.changes(dataset.sources), _read_metadata(published), diff)
+    return Preview(dataset, pins.changes(dataset.sources, dataset.read),
+                   _read_metadata(published), diff)
 
 
 def _published_agreements(published: BuildDir | None) -> list[Agreement] | None:
@@ -359,7 +366,7 @@ def _metadata(dataset: Dataset, build_id: str, triples: int) -> dict:
         "triples": triples,
         "graphs": dataset.graph_sizes(),
         "agreements": dataset.report.entities.get("agreements"),
-        "sources": [{"id": s.id, "file": s.path.name, **asdict(pins.pin_of(s.path))}
+        "sources": [{"id": s.id, "file": s.path.name, **asdict(dataset.read[s.id])}
                     for s in dataset.sources],
         "timings": dataset.timings,
     }

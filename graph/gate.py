@@ -20,7 +20,7 @@ from pathlib import Path
 from graph import pins
 from graph.diff import Agreement, AgreementDiff, compare
 from graph.errors import BuildError
-from graph.manifest import Source
+from graph.manifest import Pin, Source
 from graph.records import LineOutcome
 from graph.report import BuildReport
 
@@ -75,10 +75,12 @@ class Verdict:
 
 
 def judge(sources: list[Source], manifest: Path, report: BuildReport,
-          built: list[Agreement], published: list[Agreement] | None, allow: Allow) -> Verdict:
-    """The verdict on a build; Refused, naming every reason, when it may not be published."""
+          built: list[Agreement], published: list[Agreement] | None, allow: Allow,
+          read: dict[str, Pin] | None = None) -> Verdict:
+    """The verdict on a build; Refused, naming every reason, when it may not be published.
+    `read`: the documents' pins as the build read them (else they are read now)."""
     pins.check_accepted(allow.accept, sources, manifest)
-    changes = pins.changes(sources)
+    changes = pins.changes(sources, read)
     refused = [c for c in changes if not pins.is_accepted(c, allow.accept)]
     errors = report.of_outcome("error")
     diff = None if published is None else compare(published, built)

@@ -63,10 +63,20 @@ class Change:
                 "now": {"sha256": self.found.sha256, "lines": self.found.lines}}
 
 
-def changes(sources: Iterable[Source]) -> list[Change]:
-    """The documents whose bytes are not the ones pinned, in manifest order."""
-    found = [(source, pin_of(source.path)) for source in sources]
+def changes(sources: Iterable[Source], read: dict[str, Pin] | None = None) -> list[Change]:
+    """The documents whose bytes (as `read` before the build parsed them, else as they are
+    now) are not the ones pinned, in manifest order."""
+    found = [(source, read[source.id] if read else pin_of(source.path)) for source in sources]
     return [Change(source, pin) for source, pin in found if pin != source.pin]
+
+
+def check_unchanged(sources: Iterable[Source], read: dict[str, Pin]) -> None:
+    """Refuse a document that changed while the build read it: what was parsed would be
+    published under the pin of other bytes."""
+    for source in sources:
+        if pin_of(source.path) != read[source.id]:
+            raise BuildError("the document changed while the build read it: build again",
+                             source.path)
 
 
 def check_accepted(accept: Iterable[str], sources: Iterable[Source], manifest: Path) -> None:

@@ -15,7 +15,7 @@ from graph.errors import BuildError
 from graph.gate import Allow, Refused, Verdict, judge
 from graph.manifest import load_manifest
 from graph.parse import PARSERS
-from graph.pins import ALL, changes, count_lines, pin_of, write_pins
+from graph.pins import ALL, changes, check_unchanged, count_lines, pin_of, write_pins
 from graph.records import LineOutcome
 from graph.report import BuildReport
 
@@ -215,3 +215,15 @@ def test_the_history_keeps_the_latest_entries():
     entries = history.extended(previous, metadata, Verdict())
     assert len(entries) == history.KEPT
     assert entries[0]["build_id"] == "1" and entries[-1]["build_id"] == "new"
+
+
+def test_a_document_changed_while_the_build_read_it_is_refused(seeds):
+    found = sources(seeds)
+    read = {source.id: pin_of(source.path) for source in found}
+    check_unchanged(found, read)  # as read: nothing to say
+    table = seeds / "003_6d956781d4f13613.txt"
+    table.write_bytes(table.read_bytes() + b"\n")
+    with pytest.raises(BuildError) as caught:
+        check_unchanged(found, read)
+    assert str(caught.value) == (f"{table}: the document changed while the build read it: "
+                                 "build again")
