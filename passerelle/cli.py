@@ -317,7 +317,7 @@ def _query_help(params: dict) -> str:
     """NAME's help, with the values the store holds when it can be opened."""
     from passerelle import query_help
 
-    catalogue = _catalogue(params.get("queries") or ROOT / "queries")
+    catalogue = _catalogue(params.get("queries") or QUERIES_DIR)
     name = params["name"]
     if name not in catalogue:
         raise click.BadParameter(f"no canned query {name!r}; known: {', '.join(catalogue)}",
