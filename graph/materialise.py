@@ -17,13 +17,14 @@ derive no triple and are ignored, as owlrl only reports them. Any other OWL cons
 (restrictions, intersections, unions, keys...) raises BuildError: this reasoner refuses an
 ontology it would close differently from owlrl, rather than diverge silently.
 
-What is kept matches graph/reason.py: triples about instances (subjects under id/), minus
-the trivial ones, written to the ``inferred`` graph; the rest of the closure (about ontology
-terms) lives in a scratch graph during the run, since rules may need it, and is dropped at
-the end. Asserted ``owl:sameAs`` links (to Wikidata) are not reasoned over, as in the owlrl oracle;
-only identities that the rules derive (from functional properties) are. One difference,
-documented and tested: two literal values of a functional datatype property derive nothing
-here (owlrl would equate the two literals); SHACL's maxCount reports them either way.
+What is kept matches the owlrl oracle (tests/oracles/reason.py): triples about instances
+(subjects under id/), minus the trivial ones, written to the ``inferred`` graph; the rest of
+the closure (about ontology terms) lives in a scratch graph during the run, since rules may
+need it, and is dropped at the end. Asserted ``owl:sameAs`` links (to Wikidata) are not
+reasoned over, as in the owlrl oracle; only identities that the rules derive (from
+functional properties) are. One difference, documented and tested: two literal values of a
+functional datatype property derive nothing here (owlrl would equate the two literals);
+SHACL's maxCount reports them either way.
 
 The fixpoint is semi-naive: each round evaluates the rules with at least one premise taken
 from the triples the previous round derived (a "delta" graph), so that every round costs
