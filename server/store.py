@@ -3,8 +3,9 @@
 A build writes a new build directory and swaps the store link only once it is complete
 (`passerelle.builddir`), so a read-only server follows the link (`LinkFollower`): on each
 request it reads the link (one system call), and when it points somewhere new, opens that
-build and answers from it. A request already running keeps the build it started with; a
-failed build never moves the link, so the server keeps serving the last good one.
+build and answers from it. A request reads the link once and keeps that build to its end
+(`current_store`); a failed build never moves the link, so the server keeps serving the last
+good one.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import threading
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, g
 
 from passerelle.builddir import StoreLink
 from passerelle.store import OpenStore, open_build
@@ -52,9 +53,13 @@ class LinkFollower:
 
 
 def current_store() -> OpenStore:
-    """The store of the app handling the current request: the newest published build."""
-    extensions = current_app.extensions
-    link = extensions.get("passerelle-link")
-    if link is not None:
-        link.follow(extensions)
-    return extensions["passerelle"]
+    """The build the current request answers from: the newest published one when the request
+    first asks, and that same one for the rest of the request (its ETag, its queries and its
+    page all come from one build, even if another is published meanwhile)."""
+    if "passerelle_store" not in g:
+        extensions = current_app.extensions
+        link = extensions.get("passerelle-link")
+        if link is not None:
+            link.follow(extensions)
+        g.passerelle_store = extensions["passerelle"]
+    return g.passerelle_store

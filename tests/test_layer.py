@@ -117,3 +117,32 @@ def test_the_build_runs_without_the_oracles():
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                           text=True, timeout=300, check=True)
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def _tiny_build(link: StoreLink, label: str) -> BuildDir:
+    from pyoxigraph import Literal, NamedNode, Quad
+
+    build = link.new_build()
+    store = build.open(writable=True)
+    store.add(Quad(NamedNode("urn:x"), NamedNode("urn:label"), Literal(label),
+                   NamedNode("urn:graph")))
+    store.flush()
+    del store  # closed, so that the server opens it read-only
+    return build
+
+
+def test_a_request_keeps_the_build_it_started_with(tmp_path):
+    from server import create_app
+    from server.store import current_store
+
+    link = StoreLink(tmp_path / "store")
+    first = _tiny_build(link, "first")
+    link.publish(first)
+    app = create_app({"STORE": link.path, "ADMIN_TOKEN": None, "QUERY_PROCESSES": 1})
+    with app.test_request_context("/"):
+        assert current_store().directory == first.path
+        second = _tiny_build(link, "second")
+        link.publish(second)
+        assert current_store().directory == first.path  # published meanwhile: not seen
+    with app.test_request_context("/"):
+        assert current_store().directory == second.path  # the next request sees it
