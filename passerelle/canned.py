@@ -47,9 +47,10 @@ from pyoxigraph import (
 )
 
 from passerelle import limits
+from passerelle.jobs import QueryJob
 from passerelle.lexer import network_keywords
 from passerelle.remote_store import with_values
-from passerelle.results import json_document, plain_value, rows, write_results
+from passerelle.results import Rows, json_document, plain_value, rows, write_results
 from passerelle.store import GraphStore
 from passerelle.vocabulary import ID, PAS, RDF_TYPE, SKOS_IN_SCHEME, XSD
 
@@ -307,28 +308,26 @@ def run(store: GraphStore, query: CannedQuery, values: Mapping[str, str],
     """
     bound = bind(query, values, store)
     work = job(query, bound, row_cap, offset)
-    page = rows(store.query(work["query"], **work["options"]), offset, row_cap)
+    page = rows(store.query(work.query, **work.options()), offset, row_cap)
     return result_of(query, bound, page, row_cap)
 
 
 def job(query: CannedQuery, bound: Mapping[str, NamedNode | Literal], row_cap: int,
-        offset: int = 0) -> dict:
-    """The query with its bound terms, as a `server.query_process` job."""
-    return {"query": query.sparql,
-            "options": {"use_default_graph_as_union": True,
-                        "substitutions": {Variable(k): term for k, term in bound.items()}},
-            "offset": offset, "row_cap": row_cap}
+        offset: int = 0) -> QueryJob:
+    """The query with its bound terms, as a `passerelle.jobs.QueryJob`."""
+    return QueryJob(query.sparql, row_cap=row_cap, offset=offset,
+                    substitutions=tuple(bound.items()))
 
 
-def result_of(query: CannedQuery, bound: Mapping[str, NamedNode | Literal], page: dict,
+def result_of(query: CannedQuery, bound: Mapping[str, NamedNode | Literal], page: Rows,
               row_cap: int) -> CannedResult:
-    """The result of a run from its page of rows (`passerelle.results.rows`), without the
+    """The result of a run from its page of rows (`passerelle.results.Rows`), without the
     columns of the parameters declared ``column: false``."""
     hidden = {p.name for p in query.params if not p.column}
-    shown = [i for i, name in enumerate(page["variables"]) if name not in hidden]
-    return CannedResult(query=query, variables=tuple(page["variables"][i] for i in shown),
-                        rows=tuple(tuple(row[i] for i in shown) for row in page["rows"]),
-                        bound=bound, truncated=page["truncated"], row_cap=row_cap)
+    shown = [i for i, name in enumerate(page.variables) if name not in hidden]
+    return CannedResult(query=query, variables=tuple(page.variables[i] for i in shown),
+                        rows=tuple(tuple(row[i] for i in shown) for row in page.rows),
+                        bound=bound, truncated=page.truncated, row_cap=row_cap)
 
 
 def bind(query: CannedQuery, values: Mapping[str, str],

@@ -168,8 +168,12 @@ def validate(seeds: Path) -> None:
               help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: 2 per core + 1; always 1 in admin mode).")
+@click.option("--base-url", default=None, metavar="URL",
+              help="The public address of the service, for the URLs answers carry (Link, "
+              "VoID, service description) [env PASSERELLE_BASE_URL; default: "
+              "http://HOST:PORT]. Never taken from a request's Host header.")
 @remote_store_options
-def serve(store: str, host: str, port: int, workers: int | None,
+def serve(store: str, host: str, port: int, workers: int | None, base_url: str | None,
           **remote_options: str | None) -> None:
     """Serve the store over HTTP (SPARQL endpoint, canned queries, pages) with gunicorn.
 
@@ -183,7 +187,7 @@ def serve(store: str, host: str, port: int, workers: int | None,
     click.echo(f"Passerelle: serving {store} at {server_url(host, port)} (Ctrl-C to stop)")
     try:
         run_server(store if is_url(store) else Path(store), host, port, workers,
-                   store_options=remote_settings(**remote_options))
+                   store_options=remote_settings(**remote_options), base_url=base_url)
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -7,6 +7,7 @@ imports the web server: only the standard library and pyoxigraph are needed here
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from itertools import islice
 
 from pyoxigraph import BlankNode, NamedNode, QueryResultsFormat, Triple, parse_query_results
@@ -14,11 +15,21 @@ from pyoxigraph import BlankNode, NamedNode, QueryResultsFormat, Triple, parse_q
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def rows(solutions, offset: int, row_cap: int) -> dict:
+@dataclass(frozen=True)
+class Rows:
+    """Variables and at most row_cap rows of terms (None where unbound); ``truncated``:
+    more rows were there."""
+
+    variables: tuple[str, ...]
+    rows: tuple[tuple, ...]
+    truncated: bool
+
+
+def rows(solutions, offset: int, row_cap: int) -> Rows:
     """The variables and at most row_cap rows after the first ``offset`` (terms or None)."""
     kept = [tuple(solution) for solution in islice(solutions, offset, offset + row_cap + 1)]
-    return {"variables": [v.value for v in solutions.variables], "rows": kept[:row_cap],
-            "truncated": len(kept) > row_cap}
+    return Rows(tuple(v.value for v in solutions.variables), tuple(kept[:row_cap]),
+                len(kept) > row_cap)
 
 
 def results_body(variables: list[str], solutions: list[tuple], media_type: str) -> bytes:

@@ -15,28 +15,43 @@ Settings (environment variable -> config key):
 - ``PASSERELLE_SERVICE_ALLOWLIST`` -> ``SERVICE_ALLOWLIST``: endpoint IRIs (separated by
   spaces) that a query's SERVICE may call; empty by default: no remote calls.
 - ``PASSERELLE_QUERY_TIMEOUT`` -> ``QUERY_TIMEOUT``: the most seconds a query may run.
+- ``PASSERELLE_QUERY_MEMORY_TOTAL`` -> ``QUERY_MEMORY_TOTAL``: bytes (or ``512M``, ``4G``)
+  that all the query processes of the server may allocate together (``0``: no total).
+- ``PASSERELLE_QUERY_SANDBOX`` -> ``QUERY_SANDBOX``: ``off`` lets query processes run without
+  a network namespace of their own (`passerelle.sandbox`); on by default.
+- ``PASSERELLE_BASE_URL`` -> ``BASE_URL``: the public address of the service
+  (``https://example.org/passerelle``); the URLs that answers carry (Link, VoID, the service
+  description, the OpenAPI servers) are made from it, never from the request's Host header.
+  Default ``http://127.0.0.1:8000``.
 
 The other limits (``MAX_CONTENT_LENGTH``, ``ROW_CAP``, ``QUERY_PROCESSES``,
-``QUERY_MEMORY_LIMIT``, ``DEMOTE_AFTER``) are config keys with the defaults of
-`passerelle.limits`, which says what each one bounds.
+``QUERY_MEMORY_LIMIT``, ``MIN_QUERY_TIMEOUT``, ``DEMOTE_AFTER``) are config keys with the
+defaults of `passerelle.limits`, which says what each one bounds. ``SERVER_WORKERS`` (set by
+`server.wsgi.serve`) is how many server processes share ``QUERY_MEMORY_TOTAL``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 
-from passerelle import limits
+from passerelle import limits, sandbox
 from passerelle.paths import QUERIES_DIR
 from passerelle.remote import is_url
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = limits.MAX_BODY_BYTES
 MIN_ADMIN_TOKEN_LENGTH = 16
 # Query processes per server process when nothing says (gunicorn sets one per thread).
 QUERY_PROCESSES = 4
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 DEFAULTS = {
     "STORE": Path("var/store"),
@@ -48,7 +63,12 @@ DEFAULTS = {
     "QUERY_TIMEOUT": limits.QUERY_TIMEOUT,
     "QUERY_PROCESSES": QUERY_PROCESSES,
     "QUERY_MEMORY_LIMIT": limits.QUERY_MEMORY_LIMIT,
+    "QUERY_MEMORY_TOTAL": limits.QUERY_MEMORY_TOTAL,
+    "MIN_QUERY_TIMEOUT": limits.MIN_QUERY_TIMEOUT,
+    "QUERY_SANDBOX": True,
+    "SERVER_WORKERS": 1,
     "DEMOTE_AFTER": limits.DEMOTE_AFTER,
+    "BASE_URL": DEFAULT_BASE_URL,
 }
 
 ENVIRONMENT = {
@@ -59,7 +79,32 @@ ENVIRONMENT = {
     "PASSERELLE_QUERY_TIMEOUT": ("QUERY_TIMEOUT",
                                  lambda value: limits.parse_seconds(value,
                                                                     "PASSERELLE_QUERY_TIMEOUT")),
+    "PASSERELLE_QUERY_MEMORY_TOTAL": ("QUERY_MEMORY_TOTAL",
+                                      lambda value: parse_bytes(value,
+                                                                "PASSERELLE_QUERY_MEMORY_TOTAL")),
+    "PASSERELLE_QUERY_SANDBOX": ("QUERY_SANDBOX", lambda value: not sandbox.disabled(
+        {"PASSERELLE_QUERY_SANDBOX": value})),
+    "PASSERELLE_BASE_URL": ("BASE_URL", lambda value: check_base_url(value)),
 }
+_BYTES = re.compile(r"([0-9]{1,15})([KMG]?)", re.IGNORECASE)
+
+
+def parse_bytes(text: str, what: str) -> int:
+    """A number of bytes, optionally with K, M or G (binary multiples); ValueError otherwise."""
+    match = _BYTES.fullmatch(text.strip())
+    if not match:
+        raise ValueError(f"{what} is a number of bytes such as 4G or 512M, not {text!r}")
+    return int(match.group(1)) * 1024 ** " KMG".index(match.group(2).upper() or " ")
+
+
+def check_base_url(url: str) -> str:
+    """The service's public base URL without a trailing slash; ValueError unless http(s)
+    with a host and no query or fragment."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
+            or parts.fragment:
+        raise ValueError(f"the base URL must be http(s)://host[:port][/path], not {url!r}")
+    return url.strip().rstrip("/")
 
 
 def settings_from_environment(environ: Mapping[str, str]) -> dict:
@@ -83,6 +128,7 @@ def create_app(config: dict | None = None) -> Flask:
         caching,
         cors,
         errors,
+        execution,
         home,
         meta,
         ontology,
@@ -96,7 +142,7 @@ def create_app(config: dict | None = None) -> Flask:
         sparql,
         vendor,
     )
-    from server.executor import QueryExecutor
+    from server.executor import QueryPool
     from server.store import LinkFollower
 
     app = Flask(__name__)
@@ -115,11 +161,24 @@ def create_app(config: dict | None = None) -> Flask:
             # request opens the newer build again rather than never.
             app.extensions["passerelle-link"] = LinkFollower(store_path)
         app.extensions["passerelle"] = open_store(store_path, writable=bool(token))
-    app.extensions["passerelle-executor"] = QueryExecutor(
-        int(app.config["QUERY_PROCESSES"]), int(app.config["QUERY_MEMORY_LIMIT"]),
-        float(app.config["DEMOTE_AFTER"]))
+    app.config["BASE_URL"] = check_base_url(app.config["BASE_URL"])
+    size = int(app.config["QUERY_PROCESSES"])
+    per_worker = size + (1 if app.config["SERVICE_ALLOWLIST"] else 0)
+    memory = limits.memory_per_process(int(app.config["QUERY_MEMORY_LIMIT"]),
+                                       int(app.config["QUERY_MEMORY_TOTAL"]),
+                                       per_worker * int(app.config["SERVER_WORKERS"]))
+    if not app.config["QUERY_SANDBOX"]:
+        log.warning("PASSERELLE_QUERY_SANDBOX=off: query processes have network access; a "
+                    "query's SERVICE may reach other servers")
+    app.extensions["passerelle-executor"] = QueryPool(
+        size, memory, float(app.config["DEMOTE_AFTER"]), sandbox=bool(app.config["QUERY_SANDBOX"]))
+    if app.config["SERVICE_ALLOWLIST"]:
+        # The only processes with network: for queries whose every SERVICE is allowlisted.
+        app.extensions["passerelle-network-pool"] = QueryPool(
+            1, memory, float(app.config["DEMOTE_AFTER"]), sandbox=False)
 
     errors.register(app)
+    execution.register(app)
     cors.register(app)
     security.register(app)
     caching.register(app)  # ETags and 304s: answers only change when a build is published

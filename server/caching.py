@@ -1,8 +1,9 @@
 """ETags, 304s and a small answer cache for the read endpoints: the data only changes on rebuild.
 
 A read-only server answers from one published build, so the answer to a GET is a function of
-the build and of the request: its URL (path and query string, host included, since some
-pages name their own address) and its ``Accept`` header (which picks the format). Hence:
+the build and of the request: its path, the arguments its route reads (not the host: the
+URLs an answer names come from the configured base URL) and its ``Accept`` header (which
+picks the format). Hence:
 
 - the ETag is a hash of the build id (``build.json``), the code that answers (the package
   version, the row cap and the canned queries), and that request; it is known before the
@@ -29,6 +30,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, request
 
@@ -39,6 +41,16 @@ DEFAULT_BYTES = 32 * 1024 * 1024
 DEFAULT_ENTRY_BYTES = 1024 * 1024
 DEFAULT_MAX_AGE = 60
 UNCACHED_PREFIXES = ("/healthz", "/update")
+# The arguments each route reads (endpoint -> names); routes not listed keep them all.
+READ_ARGUMENTS = {
+    "pages.entity": frozenset({"format"}),
+    "sparql.query": frozenset({"query", "default-graph-uri", "named-graph-uri", "format",
+                               "timeout"}),
+    "meta.void": frozenset({"format"}),
+    "meta.dump": frozenset(),
+    "queries.listing": frozenset(),
+    "queries.openapi_document": frozenset(),
+}
 # Headers not replayed from the cache: recomputed for each response.
 NOT_REPLAYED = {"content-length", "date", "etag", "cache-control"}
 
@@ -102,8 +114,22 @@ def request_tag() -> str | None:
     if opened.writable or not build_id:
         return None
     key = "\n".join((_code_fingerprint(), str(current_app.config.get("ROW_CAP")), build_id,
-                     request.url, request.headers.get("Accept", "")))
+                     current_app.config.get("BASE_URL", ""), _request_key(),
+                     request.headers.get("Accept", "")))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def _request_key() -> str:
+    """The path and the arguments that shape the answer, sorted.
+
+    Where a route reads a known set of arguments (`READ_ARGUMENTS`), the others are left out,
+    so that an unknown one (``?nonce=1``) cannot force the answer to be computed again.
+    Canned queries keep every argument: an unknown one is refused (400), never answered.
+    """
+    known = READ_ARGUMENTS.get(request.endpoint or "")
+    args = sorted((key, value) for key, values in request.args.lists() for value in values
+                  if known is None or key in known)
+    return request.path + "?" + urlencode(args)
 
 
 def _is_query_page() -> bool:

@@ -24,6 +24,7 @@ from server.negotiation import (
     prefers_html,
 )
 from server.store import current_store
+from server.urls import public_url
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
@@ -103,14 +104,14 @@ def void_description(opened: OpenStore) -> list[Triple]:
             "The international partnerships of French engineering schools, as their "
             "published pages state them.", language="en")),
         Triple(DATASET_IRI, _void("sparqlEndpoint"),
-               NamedNode(url_for("sparql.query", _external=True))),
+               NamedNode(public_url("sparql.query"))),
         Triple(DATASET_IRI, _void("triples"), Literal(opened.triples())),
         Triple(DATASET_IRI, _void("uriSpace"), Literal(ID_SPACE)),
         Triple(DATASET_IRI, _void("vocabulary"), ONTOLOGY_IRI),
         Triple(DATASET_IRI, LICENSE_PROPERTY, NamedNode(LICENCE.url)),
     ]
     triples += [Triple(DATASET_IRI, _void("dataDump"),
-                       NamedNode(url_for("meta.dump", suffix=f.name, _external=True)))
+                       NamedNode(public_url("meta.dump", suffix=f.name)))
                 for f in formats_of(DATASET)]
     if "built_at" in opened.build:
         triples.append(Triple(DATASET_IRI, NamedNode(DCTERMS + "modified"),

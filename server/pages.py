@@ -26,15 +26,18 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from pyoxigraph import NamedNode, Store, Triple, Variable, serialize
+from pyoxigraph import NamedNode, Triple, serialize
 
 from passerelle import canned
+from passerelle.jobs import QueryJob, Rows
 from passerelle.vocabulary import ID, INFERRED_GRAPH, PREFIXES
 from server import dashboards, vendor
 from server.errors import ApiError
+from server.execution import execution
 from server.negotiation import GRAPH, negotiate, prefers_html
 from server.queries import catalogue
 from server.store import current_store
+from server.urls import public_url
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 
@@ -52,16 +55,27 @@ GROUP BY ?school ?label
 ORDER BY DESC(?partners)
 """
 
+# Each list on an entity page shows at most PAGE_ITEMS items (config key, default below):
+# every query picks its first PAGE_ITEMS + 1 items in a subquery (by IRI), before the labels
+# and groups are computed for them alone, so that a page about a network of 20,000
+# agreements costs what a page of 200 does. When there are more, the page links to a
+# SPARQL query listing them all (paged by the row cap).
+PAGE_ITEMS = 200
+
 # Asserted facts, and what OWL-RL inferred in our own vocabulary (listed by, has faculty...):
 # the inferred copies under external super-properties (schema:alternateName for an acronym,
 # skos:note for identifiersFrom, org:unitOf...) would only repeat the page. The RDF has them.
-FACTS = SPARQL_PREFIXES + """
-SELECT ?entity ?property (SAMPLE(?pl) AS ?propertyLabel) ?value (SAMPLE(?vl) AS ?valueLabel)
-WHERE {
+FACTS_SELECTED = """
   ?entity ?property ?value .
   FILTER(STRSTARTS(STR(?property), STR(pas:))
          || EXISTS { GRAPH ?g { ?entity ?property ?value }
                      FILTER(?g != <""" + INFERRED_GRAPH + """>) })
+"""
+FACTS = SPARQL_PREFIXES + """
+SELECT ?entity ?property (SAMPLE(?pl) AS ?propertyLabel) ?value (SAMPLE(?vl) AS ?valueLabel)
+WHERE {
+  { SELECT ?entity ?property ?value WHERE {""" + FACTS_SELECTED + """}
+    ORDER BY ?property ?value LIMIT %(items)d }
   OPTIONAL { ?property rdfs:label ?pl FILTER(LANG(?pl) IN ("en", "")) }
   OPTIONAL { ?value rdfs:label|skos:prefLabel ?vl FILTER(LANG(?vl) IN ("en", "")) }
 }
@@ -70,21 +84,30 @@ ORDER BY ?property ?value
 """
 
 # Links from other entities, except agreements (they have their own table).
+LINKS_SELECTED = """
+  ?subject ?property ?entity .
+  FILTER NOT EXISTS { ?subject a pas:Agreement }
+"""
 LINKS_IN = SPARQL_PREFIXES + """
 SELECT ?entity ?property (SAMPLE(?pl) AS ?propertyLabel) ?subject (SAMPLE(?sl) AS ?subjectLabel)
 WHERE {
-  ?subject ?property ?entity .
-  FILTER NOT EXISTS { ?subject a pas:Agreement }
+  { SELECT ?entity ?property ?subject WHERE {""" + LINKS_SELECTED + """}
+    ORDER BY ?property ?subject LIMIT %(items)d }
   OPTIONAL { ?property rdfs:label ?pl FILTER(LANG(?pl) IN ("en", "")) }
   OPTIONAL { ?subject rdfs:label ?sl }
 }
 GROUP BY ?entity ?property ?subject
 ORDER BY ?property ?subjectLabel
-LIMIT 1000
 """
 
 # The agreements the entity takes part in: as school, partner (institution or faculty)
 # or network.
+AGREEMENTS_SELECTED = """
+  { ?agreement pas:school ?entity BIND("school" AS ?role) }
+  UNION { ?agreement pas:partnerInstitution ?entity BIND("partner" AS ?role) }
+  UNION { ?agreement pas:partnerFaculty ?entity BIND("partner" AS ?role) }
+  UNION { ?agreement pas:network ?entity BIND("network" AS ?role) }
+"""
 AGREEMENTS = SPARQL_PREFIXES + """
 SELECT ?entity ?agreement ?role ?school (SAMPLE(?schoolName) AS ?schoolLabel)
        (GROUP_CONCAT(DISTINCT ?partnerName; separator=" / ") AS ?partners)
@@ -93,10 +116,8 @@ SELECT ?entity ?agreement ?role ?school (SAMPLE(?schoolName) AS ?schoolLabel)
        (SAMPLE(?statusName) AS ?status) (SAMPLE(?text) AS ?sourceText)
        (SAMPLE(?line) AS ?sourceLine) (SAMPLE(?document) AS ?source)
 WHERE {
-  { ?agreement pas:school ?entity BIND("school" AS ?role) }
-  UNION { ?agreement pas:partnerInstitution ?entity BIND("partner" AS ?role) }
-  UNION { ?agreement pas:partnerFaculty ?entity BIND("partner" AS ?role) }
-  UNION { ?agreement pas:network ?entity BIND("network" AS ?role) }
+  { SELECT ?entity ?agreement ?role WHERE {""" + AGREEMENTS_SELECTED + """}
+    ORDER BY ?agreement ?role LIMIT %(items)d }
   ?agreement pas:school ?school .
   OPTIONAL { ?school rdfs:label ?schoolName }
   OPTIONAL { ?agreement pas:partnerFaculty|pas:partnerInstitution ?partner .
@@ -113,6 +134,14 @@ WHERE {
 GROUP BY ?entity ?agreement ?role ?school
 ORDER BY ?schoolLabel ?source ?sourceLine
 """
+# The page's lists: (name, the query for the page, what the "more" query selects).
+LISTS = (("facts", FACTS, FACTS_SELECTED, "?property ?value"),
+         ("links", LINKS_IN, LINKS_SELECTED, "?subject ?property"),
+         ("agreements", AGREEMENTS, AGREEMENTS_SELECTED, "?agreement ?role"))
+# Every triple about the entity, in any graph (its RDF answer), at most the row cap.
+DESCRIBE = """SELECT DISTINCT ?s ?p ?o ?entity WHERE {
+  { ?entity ?p ?o BIND(?entity AS ?s) } UNION { ?s ?p ?entity BIND(?entity AS ?o) }
+}"""
 
 
 @bp.app_template_filter("href")
@@ -145,22 +174,29 @@ def short(iri: str) -> str:
 
 @bp.get("/id/<path:path>")
 def entity(path: str):
-    """One entity: HTML for browsers, its triples as RDF otherwise; 404 if unknown."""
+    """One entity: HTML for browsers, its triples as RDF otherwise; 404 if unknown.
+
+    Every query runs through the funnel (`server.execution`): one time budget for the page,
+    each list capped (`PAGE_ITEMS`), the RDF capped at the row cap."""
     iri = _entity_iri(path)
-    store = current_store().store
-    triples = describe(store, iri)
     accept = request.headers.get("Accept")
     override = request.args.get("format")
     wants_html = override == "html" or (not override and prefers_html(accept, GRAPH))
-    if not triples:  # a page for browsers, JSON for the others (server.errors)
+    answer = None if wants_html else negotiate(accept, GRAPH, override)
+    triples = describe(iri)
+    if not triples.rows:  # a page for browsers, JSON for the others (server.errors)
         raise ApiError(404, "Not Found", f"the graph has nothing about <{iri.value}>")
     if wants_html:
-        template, view = entity_page(store, iri)
+        template, view = entity_page(iri)
         response = Response(render_template(template, **view), mimetype="text/html")
     else:
-        answer = negotiate(accept, GRAPH, override)
-        body = serialize(sorted(triples, key=str), format=answer.oxigraph, prefixes=PREFIXES)
+        body = serialize(sorted((Triple(*row[:3]) for row in triples.rows), key=str),
+                         format=answer.oxigraph, prefixes=PREFIXES)
         response = Response(body, content_type=answer.content_type)
+        response.headers["X-Passerelle-Truncated"] = "true" if triples.truncated else "false"
+        if triples.truncated:
+            more = "CONSTRUCT { ?s ?p ?o } WHERE {" + DESCRIBE.split("WHERE {", 1)[1]
+            response.headers["Link"] = f'<{_sparql_link(more, iri)}>; rel="next"'
     response.vary.add("Accept")
     return response
 
@@ -172,29 +208,40 @@ def _entity_iri(path: str) -> NamedNode:
         raise ApiError(404, "Not Found", f"{ID}{path!r} is not an IRI") from exc
 
 
-def describe(store: Store, iri: NamedNode) -> set[Triple]:
-    """Every triple, in any graph, with the entity as subject or object."""
-    quads = [*store.quads_for_pattern(iri, None, None, None),
-             *store.quads_for_pattern(None, None, iri, None)]
-    return {quad.triple for quad in quads}
+def describe(iri: NamedNode) -> Rows:
+    """Every triple, in any graph, with the entity as subject or object (at most the row
+    cap, as rows ?s ?p ?o ?entity: a bound variable must be projected)."""
+    return execution().rows(QueryJob(DESCRIBE, row_cap=int(current_app.config["ROW_CAP"]),
+                                     substitutions=(("entity", iri),)))
 
 
-def entity_view(store: Store, iri: NamedNode) -> dict:
-    """What the HTML page shows: label, facts, links in, agreements."""
-    bound = {Variable("entity"): iri}
-    facts = sorted(_rows(store.query(FACTS, use_default_graph_as_union=True,
-                                     substitutions=bound)),
-                   key=lambda f: (f["property"], natural_key(f["value"])))
-    links = _rows(store.query(LINKS_IN, use_default_graph_as_union=True, substitutions=bound))
-    agreements = _rows(store.query(AGREEMENTS, use_default_graph_as_union=True,
-                                   substitutions=bound))
-    labels = [f["valueLabel"] or f["value"] for f in facts if f["property"] == PREFIXES["rdfs"]
-              + "label"]
-    schools = sorted({(a["schoolLabel"] or a["school"], a["school"])
-                      for a in agreements if a["role"] == "partner"})
-    return {"iri": iri.value, "label": labels[0] if labels else iri.value, "facts": facts,
-            "links": links, "agreements": agreements, "listed_by": schools,
-            "read_from": _read_from(facts)}
+def entity_view(iri: NamedNode) -> dict:
+    """What the HTML page shows: label, facts, links in, agreements (each list capped, with
+    the link to all of them when there are more)."""
+    items = int(current_app.config.get("PAGE_ITEMS", PAGE_ITEMS))
+    view: dict = {"iri": iri.value, "more": {}}
+    for name, query, selected, order in LISTS:
+        found = execution().rows(QueryJob(query % {"items": items + 1}, row_cap=items,
+                                          substitutions=(("entity", iri),)))
+        view[name] = _dicts(found)
+        if found.truncated:
+            view["more"][name] = _sparql_link(
+                f"{SPARQL_PREFIXES}SELECT DISTINCT {order} WHERE {{{selected}}} "
+                f"ORDER BY {order}", iri)
+    view["facts"].sort(key=lambda f: (f["property"], natural_key(f["value"])))
+    labels = [f["valueLabel"] or f["value"] for f in view["facts"]
+              if f["property"] == PREFIXES["rdfs"] + "label"]
+    view["label"] = labels[0] if labels else iri.value
+    view["listed_by"] = sorted({(a["schoolLabel"] or a["school"], a["school"])
+                                for a in view["agreements"] if a["role"] == "partner"})
+    view["read_from"] = _read_from(view["facts"])
+    return view
+
+
+def _sparql_link(query: str, iri: NamedNode) -> str:
+    """The /sparql URL of a query about the entity (its IRI written in with VALUES)."""
+    text = query.replace("WHERE {", f"WHERE {{ VALUES ?entity {{ {iri} }}", 1)
+    return public_url("sparql.query", query=text)
 
 
 def _read_from(facts: list[dict]) -> dict | None:
@@ -208,10 +255,10 @@ def _read_from(facts: list[dict]) -> dict | None:
             "line": line["value"]}
 
 
-def entity_page(store: Store, iri: NamedNode) -> tuple[str, dict]:
+def entity_page(iri: NamedNode) -> tuple[str, dict]:
     """The template and what it shows: a school's dashboard, an institution's page, or the
     plain page of any other entity. On the first two the triples are folded below."""
-    view = entity_view(store, iri)
+    view = entity_view(iri)
     classes = {f["value"] for f in view["facts"] if f["property"] == PREFIXES["rdf"] + "type"}
     if PREFIXES["pas"] + "School" in classes:
         return "school.html", {**view, **dashboards.school_view(iri.value), "folded": True,
@@ -228,11 +275,18 @@ def natural_key(text: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"([0-9]+)", text))
 
 
-def _rows(solutions) -> list[dict]:
-    """Solutions as dicts of variable name -> plain value ('' when unbound)."""
-    names = [v.value for v in solutions.variables]
+def query_rows(query: str, row_cap: int | None = None, **bound) -> list[dict]:
+    """A page's query run through the funnel (the request's budget, at most the row cap),
+    its variables bound to these terms; rows as dicts of plain values."""
+    cap = row_cap or int(current_app.config["ROW_CAP"])
+    return _dicts(execution().rows(QueryJob(query, row_cap=cap,
+                                            substitutions=tuple(bound.items()))))
+
+
+def _dicts(found: Rows) -> list[dict]:
+    """Rows as dicts of variable name -> plain value ('' when unbound)."""
     return [{name: (term.value if term is not None else "")
-             for name, term in zip(names, solution, strict=True)} for solution in solutions]
+             for name, term in zip(found.variables, row, strict=True)} for row in found.rows]
 
 
 @bp.get("/editor")

@@ -14,27 +14,25 @@ links to the next and previous ones with ``Link`` headers (RFC 8288: ``rel="next
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request
 
-from passerelle import canned, limits, tables
+from passerelle import canned, tables
+from passerelle.funnel import Page
 from server import openapi
 from server.errors import ApiError
-from server.executor import execute
-from server.limits import budget as time_budget
+from server.execution import execution, limits
 from server.negotiation import RESULTS, Format, negotiate, prefers_html
 from server.sparql_text import check_no_network
 from server.store import current_store
+from server.urls import base_url, public_path, public_url
 
 bp = Blueprint("queries", __name__, template_folder="templates")
 
 JSON = "application/json"
-MAX_OFFSET = 10**9
-_COUNT = re.compile(r"[0-9]{1,10}")
 # Parameter types (or names) whose values the site search can suggest.
 SEARCHABLE = ("school", "institution", "network", "country")
 
@@ -52,10 +50,6 @@ def catalogue() -> dict[str, canned.CannedQuery]:
     return current_app.extensions["passerelle-queries"]
 
 
-def _row_cap() -> int:
-    return int(current_app.config.get("ROW_CAP", canned.DEFAULT_ROW_CAP))
-
-
 @bp.get("/queries")
 @bp.get("/queries.<suffix>")
 def listing(suffix: str | None = None):
@@ -68,8 +62,8 @@ def listing(suffix: str | None = None):
     if suffix == "html" or (suffix is None and negotiated == "text/html"):
         response = Response(render_template("queries.html", queries=queries), mimetype="text/html")
     else:
-        entries = [{**q.to_dict(), "url": url_for("queries.run_query", name=q.name,
-                                                  _external=True)} for q in queries]
+        entries = [{**q.to_dict(), "url": public_url("queries.run_query", name=q.name)}
+                   for q in queries]
         response = Response(json.dumps({"queries": entries}, ensure_ascii=False), mimetype=JSON)
     response.vary.add("Accept")
     return response
@@ -78,7 +72,7 @@ def listing(suffix: str | None = None):
 @bp.get("/openapi.json")
 def openapi_document():
     """The OpenAPI 3.1 description, generated from the canned queries' headers."""
-    body = openapi.document(catalogue().values(), request.url_root)
+    body = openapi.document(catalogue().values(), base_url() + "/")
     return Response(json.dumps(body, ensure_ascii=False), mimetype=JSON)
 
 
@@ -106,31 +100,12 @@ def run_query(name: str):
     return response
 
 
-@dataclass(frozen=True)
-class Page:
-    """Which rows a request asks for: ``size`` rows after the first ``offset``.
-
-    ``limit`` is the request's own ``limit=`` (None when it gave none)."""
-
-    offset: int
-    size: int
-    limit: int | None
-
-
 def _page() -> Page:
     """The request's ``offset`` and ``limit``; 400 unless whole numbers in range."""
-    numbers = {}
-    for name in ("offset", "limit"):
-        raw = request.args.get(name)
-        if raw is not None and not _COUNT.fullmatch(raw):
-            raise ApiError(400, "Invalid parameter", f"{name}={raw!r} is not a whole number")
-        numbers[name] = None if raw is None else int(raw)
-    offset, limit = numbers["offset"] or 0, numbers["limit"]
-    if offset > MAX_OFFSET or limit == 0:
-        raise ApiError(400, "Invalid parameter",
-                       f"offset is at most {MAX_OFFSET} and limit at least 1")
-    size = min(limit or _row_cap(), _row_cap())
-    return Page(offset, size, limit)
+    try:
+        return limits().page(request.args.get("offset"), request.args.get("limit"))
+    except ValueError as exc:
+        raise ApiError(400, "Invalid parameter", str(exc)) from exc
 
 
 def run_canned(query: canned.CannedQuery, values: dict[str, str], page: Page
@@ -139,14 +114,11 @@ def run_canned(query: canned.CannedQuery, values: dict[str, str], page: Page
 
     A canned query may call other servers (SERVICE) only where the allowlist lets any query.
     """
-    check_no_network(query.sparql, update=False, base_iri=request.base_url,
-                     allowed_services=current_app.config["SERVICE_ALLOWLIST"])
+    network = check_no_network(query.sparql, update=False, base_iri=public_path(request.path),
+                               allowed_services=current_app.config["SERVICE_ALLOWLIST"])
     bound = canned.bind(query, values, current_store().store)
-    ceiling = float(current_app.config["QUERY_TIMEOUT"])
-    if query.timeout is not None:
-        ceiling = min(ceiling, query.timeout)
-    budget = time_budget(ceiling, request.args.get(limits.TIMEOUT_PARAMETER))
-    rows = execute(canned.job(query, bound, page.size, page.offset), budget)
+    work = replace(canned.job(query, bound, page.size, page.offset), refuse_service=not network)
+    rows = execution(query.timeout, network=network).rows(work)
     return canned.result_of(query, bound, rows, page.size)
 
 
@@ -169,7 +141,7 @@ def page_targets(page: Page, more: bool) -> dict[str, str]:
         args = {**request.args.to_dict(), "offset": str(offset)}
         if page.limit is not None:
             args["limit"] = str(page.size)
-        urls[rel] = f"{request.base_url}?{urlencode(args)}"
+        urls[rel] = f"{public_path(request.path)}?{urlencode(args)}"
     return urls
 
 

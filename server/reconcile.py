@@ -24,6 +24,7 @@ from passerelle.matching import NAMES_FILE, Named, NameIndex
 from passerelle.reconciliation import PROPERTIES, TYPES, QueryError, Service, suggest_from
 from server.errors import ApiError
 from server.store import current_store
+from server.urls import base_url
 
 MAX_PREFIX_CHARS = 100
 
@@ -51,7 +52,8 @@ def service() -> Service:
 
 
 def _root() -> str:
-    return request.url_root.rstrip("/")
+    # The configured public address, never the Host header (the manifest may be cached).
+    return base_url()
 
 
 @bp.route("/reconcile", methods=["GET", "POST"])

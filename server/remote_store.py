@@ -1,6 +1,6 @@
 """The server's remote store: opened at start (`attach`), followed to new builds, asked jobs.
 
-In the server (`attach`), a job runs in the request's thread (`answer_job`): the work is the
+In the server (`attach`), a job runs in the request's thread (`remote_runner`): the work is the
 remote store's, and the job's time budget is the HTTP timeout, so no query process is
 needed to stop it. `RemoteFollower` notices a new build (its metadata) within
 ``CHECK_EVERY`` seconds, as `server.store.LinkFollower` notices a moved store link.
@@ -13,12 +13,11 @@ import os
 import threading
 import time
 
-from passerelle import remote
+from passerelle import funnel, jobs, remote
+from passerelle.funnel import QueryStopped
 from passerelle.remote_store import RemoteStore
-from passerelle.results import QUERY_ERRORS, error_reply
+from passerelle.results import QUERY_ERRORS
 from passerelle.store import OpenStore
-from server import query_process
-from server.errors import ApiError
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +67,17 @@ class RemoteFollower:
             self._lock.release()
 
 
-def answer_job(store: RemoteStore, job: dict, budget: float) -> tuple:
-    """A `server.query_process` job's reply, the job run on the remote store within budget.
+def remote_runner(store: RemoteStore):
+    """A `passerelle.funnel` runner for the remote store: the job runs in the request's
+    thread, with the time left as the HTTP timeout."""
 
-    Raises ApiError 503 when the store did not answer within the budget.
-    """
-    timed = {**job, "options": {**job["options"], "timeout": budget}}
-    try:
-        return query_process.run(store, timed)
-    except TimeoutError as exc:
-        raise ApiError(503, "Query timeout", f"the store did not answer within the query's "
-                                             f"time budget of {budget:g} s") from exc
-    except QUERY_ERRORS as exc:  # an OSError: the store is down, or refused the request
-        return error_reply(exc, unavailable=OSError)
+    def run(job: jobs.QueryJob, seconds: float, client: str) -> jobs.Reply:
+        try:
+            return jobs.run(store, job, timeout=seconds)
+        except TimeoutError as exc:
+            raise QueryStopped(funnel.TIMEOUT, "the store did not answer within the "
+                                               "query's time budget of {budget} s") from exc
+        except QUERY_ERRORS as exc:  # an OSError: the store is down, or refused the request
+            return jobs.failure(exc, unavailable=OSError)
+
+    return run

@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Blueprint, Response, render_template, request
-from pyoxigraph import NamedNode, Store, Variable
+from pyoxigraph import NamedNode
 
 from passerelle.builddir import BuildDir
 from server.errors import ApiError
 from server.negotiation import GRAPH, prefers_html
-from server.pages import ID, SPARQL_PREFIXES, entity
-from server.pages import _rows as plain_rows
+from server.pages import ID, SPARQL_PREFIXES, entity, query_rows
 from server.store import current_store
 
 bp = Blueprint("sources", __name__, template_folder="templates")
@@ -86,9 +85,9 @@ def source(source_id: str):
                                                                  GRAPH))):
         return entity(f"source/{source_id}")
     opened = current_store()
-    document = _document(opened.store, source_id)
+    document = _document(source_id)
     recorded = _recorded_lines(opened.directory, source_id)
-    lines = annotated_lines(opened.store, document["iri"], recorded)
+    lines = annotated_lines(document["iri"], recorded)
     counts = defaultdict(int)
     for line in lines:
         counts[line.outcome or "with facts"] += 1
@@ -101,13 +100,12 @@ def source(source_id: str):
     return response
 
 
-def _document(store: Store, source_id: str) -> dict:
+def _document(source_id: str) -> dict:
     """The document's description; 404 unless the graph has a document of that id."""
     if not SOURCE_ID.fullmatch(source_id):
         raise ApiError(404, "Not Found", f"{source_id!r} is not a source document id")
     iri = NamedNode(f"{ID}source/{source_id}")
-    rows = plain_rows(store.query(DOCUMENT, use_default_graph_as_union=True,
-                             substitutions={Variable("document"): iri}))
+    rows = query_rows(DOCUMENT, document=iri)
     if not rows:
         raise ApiError(404, "Not Found", f"the graph has no source document <{iri.value}>")
     return {**rows[0], "iri": iri.value, "id": source_id}
@@ -120,14 +118,13 @@ def _recorded_lines(directory: Path | None, source_id: str) -> list[dict] | None
     return BuildDir(directory).document_lines(source_id)
 
 
-def annotated_lines(store: Store, document: str, recorded: list[dict] | None) -> list[Line]:
+def annotated_lines(document: str, recorded: list[dict] | None) -> list[Line]:
     """Each line with its outcome and the facts read from it.
 
     With the build's record, every line of the document; without it, the lines the graph
     has facts for, with the text the facts quote.
     """
-    facts = plain_rows(store.query(FACTS, use_default_graph_as_union=True,
-                              substitutions={Variable("document"): NamedNode(document)}))
+    facts = query_rows(FACTS, document=NamedNode(document))
     if recorded is not None:
         lines = {r["line"]: Line(r["line"], r["text"], r["outcome"], r["detail"])
                  for r in recorded}

@@ -22,15 +22,16 @@ from flask import Blueprint, Response, current_app, make_response, request
 from pyoxigraph import NamedNode
 
 from passerelle import limits
+from passerelle.jobs import QueryJob
 from passerelle.remote_store import query_form
 from server.errors import ApiError
-from server.executor import execute
-from server.limits import budget as time_budget
+from server.execution import execution
 from server.meta import rdf_response, service_description
 from server.negotiation import GRAPH, RESULTS, Format, negotiate, prefers_html
 from server.pages import render_query_page
-from server.sparql_text import check_no_network, has_dataset_clause, with_using
+from server.sparql_text import check_no_network, with_using
 from server.store import current_store
+from server.urls import public_path
 
 # The longest query or update text accepted, in characters. The whole request body is
 # capped separately (MAX_CONTENT_LENGTH); a GET is capped by the WSGI server's request-line
@@ -56,7 +57,8 @@ class Operation:
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def query():
-    if request.method == "GET" and not {"query", "update"} & request.args.keys():
+    # Flask answers HEAD with the GET view; run_query then sends the headers alone.
+    if request.method in ("GET", "HEAD") and not {"query", "update"} & request.args.keys():
         return _describe_service()
     if "update" in request.values or request.mimetype == UPDATE_TYPE:
         raise ApiError(400, "Read-only endpoint",
@@ -72,11 +74,11 @@ def update():
         raise ApiError(400, "Not an update", "queries go to /sparql")
     operation = read_operation("update", UPDATE_TYPE,
                                ("using-graph-uri", "using-named-graph-uri"))
-    check_no_network(operation.text, update=True, base_iri=request.base_url,
-                     allowed_services=current_app.config["SERVICE_ALLOWLIST"])
+    base_iri = public_path("/update")
+    check_no_network(operation.text, update=True, base_iri=base_iri, allowed_services=frozenset())
     text = with_using(operation.text, operation.default_graphs, operation.named_graphs)
     try:
-        current_store().store.update(text, base_iri=request.base_url)
+        current_store().store.update(text, base_iri=base_iri)
     except SyntaxError as exc:
         raise ApiError(400, "Update syntax error", str(exc)) from exc
     except (OSError, RuntimeError, ValueError) as exc:  # e.g. CREATE of an existing graph
@@ -86,7 +88,7 @@ def update():
 
 def read_operation(field: str, direct_type: str, dataset_params: tuple[str, str]) -> Operation:
     """The operation text and dataset IRIs of this request, checked as the protocol says."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         params = request.args
         texts = params.getlist(field)
     elif request.mimetype == FORM:
@@ -114,15 +116,12 @@ def read_operation(field: str, direct_type: str, dataset_params: tuple[str, str]
 def run_query(operation: Operation) -> Response:
     """Run a query on the store: the protocol's dataset, else FROM, else the union graph;
     answer it in the negotiated format."""
-    check_no_network(operation.text, update=False, base_iri=request.base_url,
-                     allowed_services=current_app.config["SERVICE_ALLOWLIST"])
-    if operation.default_graphs or operation.named_graphs:
-        dataset = {"default_graph": [NamedNode(g) for g in operation.default_graphs],
-                   "named_graphs": [NamedNode(g) for g in operation.named_graphs]}
-    elif has_dataset_clause(operation.text):
-        dataset = {}
-    else:
-        dataset = {"use_default_graph_as_union": True}
+    base_iri = public_path("/sparql")
+    allowlist = current_app.config["SERVICE_ALLOWLIST"]
+    # Without an allowlist the query process scans the text itself, inside the budget.
+    network = bool(allowlist) and check_no_network(operation.text, update=False,
+                                                   base_iri=base_iri,
+                                                   allowed_services=allowlist)
     formats = {RESULTS: _acceptable(RESULTS), GRAPH: _acceptable(GRAPH)}
     if all(isinstance(chosen, ApiError) for chosen in formats.values()):
         # No format of any kind: no need to run the query. The refusal lists the formats of
@@ -132,15 +131,16 @@ def run_query(operation: Operation) -> Response:
         except SyntaxError:
             graph_form = False
         raise formats[GRAPH if graph_form else RESULTS]
-    job = {"query": operation.text,
-           "options": {"base_iri": request.base_url, **dataset},
-           "formats": {kind: _for_the_child(chosen) for kind, chosen in formats.items()},
-           "row_cap": int(current_app.config["ROW_CAP"])}
-    budget = time_budget(float(current_app.config["QUERY_TIMEOUT"]),
-                         request.values.get(limits.TIMEOUT_PARAMETER))
-    answer = execute(job, budget)
-    response = Response(answer["body"], content_type=formats[answer["kind"]].content_type)
-    response.headers["X-Passerelle-Truncated"] = "true" if answer["truncated"] else "false"
+    given = operation.default_graphs or operation.named_graphs
+    job = QueryJob(
+        operation.text, row_cap=int(current_app.config["ROW_CAP"]), base_iri=base_iri,
+        union=None if not given else False, refuse_service=not network,
+        default_graphs=tuple(operation.default_graphs) if given else None,
+        named_graphs=tuple(operation.named_graphs) if given else None,
+        formats=tuple(_for_the_child(kind, chosen) for kind, chosen in formats.items()))
+    answer = execution(network=network).answer(job)
+    response = Response(answer.body, content_type=formats[answer.kind].content_type)
+    response.headers["X-Passerelle-Truncated"] = "true" if answer.truncated else "false"
     response.vary.add("Accept")
     return response
 
@@ -153,10 +153,10 @@ def _acceptable(kind: str) -> Format | ApiError:
         return refused
 
 
-def _for_the_child(chosen: Format | ApiError) -> dict:
+def _for_the_child(kind: str, chosen: Format | ApiError) -> tuple[str, str, str]:
     if isinstance(chosen, ApiError):
-        return {"refused": chosen.detail}
-    return {"media_type": chosen.media_type}
+        return (kind, "refused", chosen.detail)
+    return (kind, "ok", chosen.media_type)
 
 
 def _describe_service() -> Response:
@@ -165,7 +165,8 @@ def _describe_service() -> Response:
         page = make_response(render_query_page())
         page.vary.add("Accept")
         return page
-    return rdf_response(service_description(request.base_url, current_store()))
+    return rdf_response(service_description(public_path("/sparql"),
+                                            current_store()))
 
 
 def _utf8_body() -> str:

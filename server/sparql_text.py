@@ -1,23 +1,16 @@
-"""What the server must know about a SPARQL text before pyoxigraph runs it.
+"""What the server must know about a SPARQL text before pyoxigraph runs it, beyond the
+linear scans of `passerelle.lexer` (re-exported here):
 
-pyoxigraph parses and runs a query in one call and exposes no parse tree, so three
-questions are answered here:
-
-- Would it reach the network? pyoxigraph evaluates ``SERVICE`` (and an update's ``LOAD``)
-  with its own HTTP client. `check_no_network` refuses both unless a SERVICE names an
-  allowlisted endpoint. It fails closed: a text where either keyword appears outside
-  literals, IRIs and comments is refused outright when the allowlist is empty (the default),
-  without parsing it; with an allowlist, it is parsed with rdflib to read the endpoints, and
-  a text rdflib cannot parse (or one too long to parse quickly) is refused rather than
-  trusted.
-- Does a query name its own dataset (``FROM``)? Then the union default graph must not
-  replace it (`has_dataset_clause`).
+- May it reach the network? pyoxigraph evaluates ``SERVICE`` (and an update's ``LOAD``)
+  with its own HTTP client. The protection is below SPARQL: query processes have no
+  network (`passerelle.sandbox`), and the query process itself refuses a text whose
+  SERVICE it sees, with a clear 400. `check_no_network` decides, when an allowlist is
+  configured, whether a query may go to the processes that do have network: only a text
+  rdflib parses, whose every SERVICE endpoint is allowlisted. For an update (admin only,
+  run in the server process) it refuses SERVICE and LOAD.
 - How to apply the protocol's ``using-graph-uri`` / ``using-named-graph-uri`` to an update
   (`with_using`): pyoxigraph takes no dataset for updates, so the equivalent ``USING``
   clauses are written before the ``WHERE`` of each DELETE/INSERT operation.
-
-The last two read the text with literals, IRIs and comments blanked out, so that a keyword
-is only found where it is one.
 """
 
 from __future__ import annotations
@@ -26,20 +19,23 @@ import re
 
 from pyoxigraph import NamedNode
 
-from passerelle.lexer import blank_opaque, keyword, network_keywords
+from passerelle.lexer import (
+    blank_opaque,
+    decode_codepoints,
+    has_dataset_clause,
+    keyword,
+    network_keywords,
+)
 from server.errors import ApiError
 
-_FROM = re.compile(keyword("FROM"), re.IGNORECASE)
+__all__ = ["blank_opaque", "decode_codepoints", "has_dataset_clause", "network_keywords",
+           "check_no_network", "with_using"]
+
 _USING_OR_WITH = re.compile(keyword("USING", "WITH"), re.IGNORECASE)
 _MODIFY_PARTS = re.compile(r"[{}]|" + keyword("DELETE", "WHERE"), re.IGNORECASE)
 # rdflib's parser is pure Python, run in the server's own process: only texts this short
 # are given to it (a query that needs the allowlist is a short federated one).
-MAX_CHECKED_LENGTH = 20_000
-
-
-def has_dataset_clause(query: str) -> bool:
-    """True when the query has FROM or FROM NAMED (only its dataset clause can)."""
-    return _FROM.search(blank_opaque(query)) is not None
+MAX_CHECKED_LENGTH = 4_000
 
 
 def with_using(update: str, default_graphs: list[str], named_graphs: list[str]) -> str:
@@ -73,17 +69,18 @@ def with_using(update: str, default_graphs: list[str], named_graphs: list[str]) 
 
 
 def check_no_network(text: str, *, update: bool, base_iri: str,
-                     allowed_services: frozenset[str]) -> None:
-    """Raise ApiError 400 if running the text would contact another server.
+                     allowed_services: frozenset[str]) -> bool:
+    """Raise ApiError 400 if the text asks to contact another server; True when it may,
+    because its every SERVICE endpoint (prefixes and base resolved, as rdflib reads them)
+    is in ``allowed_services``: it must then run where the network is reachable.
 
-    A SERVICE is allowed only when its endpoint IRI (prefixes and base resolved) is in
-    ``allowed_services``; a variable endpoint and LOAD are always refused.
+    A variable endpoint and LOAD are always refused.
     """
     keywords = network_keywords(text)
     if not update:
         keywords.discard("LOAD")  # not in the query grammar: pyoxigraph refuses it
     if not keywords:
-        return
+        return False
     if "LOAD" in keywords:
         raise ApiError(400, "Remote call refused",
                        "the update uses LOAD: this endpoint never loads data from elsewhere")
@@ -103,6 +100,7 @@ def check_no_network(text: str, *, update: bool, base_iri: str,
             raise ApiError(400, "Remote call refused",
                            f"SERVICE {target.n3()}: this endpoint does not contact other "
                            "servers (only allowlisted SERVICE endpoints)")
+    return True
 
 
 def _network_calls(text: str, update: bool, base_iri: str) -> list[tuple[str, object]]:

@@ -28,7 +28,8 @@ from gunicorn.app.base import BaseApplication
 from passerelle.builddir import StoreLink
 from passerelle.remote import endpoint_from, is_url
 from passerelle.remote_store import RemoteStore
-from server import check_admin_token, create_app, settings_from_environment
+from server import check_admin_token, check_base_url, create_app, settings_from_environment
+from server.executor import check_sandbox
 
 REQUEST_TIMEOUT = 60  # seconds
 ADMIN_THREADS = 4
@@ -64,7 +65,7 @@ def default_workers() -> int:
 
 def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
           workers: int | None = None, threads: int = THREADS,
-          store_options: dict | None = None) -> None:
+          store_options: dict | None = None, base_url: str | None = None) -> None:
     """Serve the store (a directory, or a remote store's URL with ``store_options``, see
     passerelle.remote) over HTTP until interrupted.
 
@@ -72,8 +73,15 @@ def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
     (FileNotFoundError) when there is no store to serve read-only: checked here, before any
     worker starts.
     """
-    token = settings_from_environment(os.environ).get("ADMIN_TOKEN")
+    environment = settings_from_environment(os.environ)
+    token = environment.get("ADMIN_TOKEN")
     check_admin_token(token)
+    # The public address answers name: --base-url, else PASSERELLE_BASE_URL, else where we
+    # listen (never the Host header a client sends).
+    public = check_base_url(base_url or environment.get("BASE_URL")
+                            or f"http://{host}:{port}")
+    if environment.get("QUERY_SANDBOX", True):
+        check_sandbox()  # refuse to start, saying why, rather than serve without it
     options = {"bind": f"{host}:{port}", "limit_request_line": REQUEST_LINE_LIMIT,
                "accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT,
                "preload_app": False, "worker_class": "gthread",
@@ -96,5 +104,6 @@ def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
             StoreLink(Path(store)).require()
         options |= {"workers": workers or default_workers(), "threads": threads,
                     "worker_connections": threads, "keepalive": 0}
-    _Gunicorn({"STORE": store, "STORE_OPTIONS": store_options or {},
-               "QUERY_PROCESSES": threads}, options).run()
+    _Gunicorn({"STORE": store, "STORE_OPTIONS": store_options or {}, "BASE_URL": public,
+               "QUERY_PROCESSES": threads, "SERVER_WORKERS": options["workers"]},
+              options).run()

@@ -36,7 +36,9 @@ from server import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_TOKEN = "throw-away-admin-token-for-tests"  # only ever given to throw-away stores
-READ_ONLY = {"ADMIN_TOKEN": None, "SERVICE_ALLOWLIST": frozenset(), "TESTING": True}
+# The test client's requests go to http://localhost/: the base URL answers name.
+READ_ONLY = {"ADMIN_TOKEN": None, "SERVICE_ALLOWLIST": frozenset(), "TESTING": True,
+             "BASE_URL": "http://localhost"}
 
 ID = "https://w3id.org/passerelle/id/"
 PAS = "https://w3id.org/passerelle/ontology#"
@@ -89,10 +91,13 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(store: Path, log: Path, admin_token: str | None = None,
-                   workers: int = 1) -> Iterator[str]:
-    """`server.wsgi.serve` in a child process on a free loopback port; yields its base URL."""
+                   workers: int = 1, keep_env: tuple[str, ...] = ()) -> Iterator[str]:
+    """`server.wsgi.serve` in a child process on a free loopback port; yields its base URL.
+
+    The PASSERELLE_* variables of the shell are not passed on, except those in keep_env."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PASSERELLE_")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PASSERELLE_") or k in keep_env}
     if admin_token:
         env["PASSERELLE_ADMIN_TOKEN"] = admin_token
     code = ("import sys; from pathlib import Path; from server.wsgi import serve; "
