@@ -204,7 +204,7 @@ def test_the_guard_is_linear_on_a_megabyte(name):
     text = PATHOLOGICAL[name]
     tenth = scan_seconds(text[:len(text) // 10])
     whole = scan_seconds(text)
-    assert whole < 30 * max(tenth, 0.01), f"{name}: {tenth:.2f} s, then {whole:.2f} s"
+    assert whole < 30 * max(tenth, 0.1), f"{name}: {tenth:.2f} s, then {whole:.2f} s"
     assert whole < 60
 
 
