@@ -220,8 +220,9 @@ def _published_agreements(published: BuildDir | None) -> list[Agreement] | None:
     try:
         opened = published.open()
     except OSError as exc:
-        raise BuildError(f"cannot read the published store to compare with: {exc}",
-                         published.path) from exc
+        raise BuildError(f"cannot read the published store to compare with ({exc}); if it "
+                         "is lost, remove the store link and build afresh", published.path
+                         ) from exc
     return agreements(tuple(row) for row in opened.query(AGREEMENTS_QUERY))
 
 

@@ -233,3 +233,13 @@ def test_a_build_keeps_its_agreements_for_the_next_one_to_compare_with(seed_buil
     older = tmp_path / "older"
     shutil.copytree(published.path, older, ignore=shutil.ignore_patterns("agreements.jsonl"))
     assert _published_agreements(BuildDir(older)) == queried
+
+
+def test_an_unreadable_published_store_is_named_with_the_way_out(seeds, tmp_path):
+    broken = tmp_path / "store.builds" / "20260101T000000000000"
+    (broken / "oxigraph").mkdir(parents=True)  # no agreements.jsonl, no RocksDB files
+    (tmp_path / "store").symlink_to(broken)
+    result = run(seeds, tmp_path / "store")
+    assert result.exit_code == 1
+    assert f"{broken}: cannot read the published store to compare with (" in result.output
+    assert "remove the store link and build afresh" in result.output
