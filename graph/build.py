@@ -199,14 +199,18 @@ class Preview:
         return out
 
 
-def preview(seeds_dir: Path, store_path: Path) -> Preview:
-    """Assemble the seeds and compare them with the published store, writing nothing."""
+def preview(seeds_dir: Path, store: Path | remote.Endpoint) -> Preview:
+    """Assemble the seeds and compare them with the published store (a store link, or a
+    remote store), writing nothing."""
     dataset = assemble(seeds_dir)
-    published = StoreLink(store_path).published()
-    before = _published_agreements(published)
+    if isinstance(store, remote.Endpoint):
+        metadata = remote.read_metadata(store)
+        before = _remote_agreements(store, metadata)
+    else:
+        published = StoreLink(store).published()
+        metadata, before = _read_metadata(published), _published_agreements(published)
     diff = None if before is None else compare(before, dataset.agreements())
-    return Preview(dataset, pins.changes(dataset.sources, dataset.read),
-                   _read_metadata(published), diff)
+    return Preview(dataset, pins.changes(dataset.sources, dataset.read), metadata, diff)
 
 
 def _published_agreements(published: BuildDir | None) -> list[Agreement] | None:

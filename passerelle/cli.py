@@ -121,12 +121,14 @@ def build(store: str, seeds: Path, report: Path | None, accept: tuple[str, ...],
 
 
 @main.command()
-@click.option("--store", type=click.Path(path_type=Path), default=DEFAULT_STORE,
-              show_default=True, help="The published store to compare with.")
+@click.option("--store", default=str(DEFAULT_STORE), show_default=True,
+              help="The published store to compare with: a store directory, or the URL of "
+              "a SPARQL 1.1 query endpoint that `passerelle build --store URL` loaded.")
 @click.option("--seeds", type=click.Path(path_type=Path, exists=True, file_okay=False),
               default=SEEDS_DIR, show_default=True,
               help="Folder with sources.toml and the documents.")
-def diff(store: Path, seeds: Path) -> None:
+@remote_store_options
+def diff(store: str, seeds: Path, **remote_options: str | None) -> None:
     """What a build of the seeds would add, remove and change against the published store.
 
     Lists the documents not as pinned in sources.toml, the errors in the report, and every
@@ -134,10 +136,13 @@ def diff(store: Path, seeds: Path) -> None:
     """
     from graph.build import preview
     from graph.errors import BuildError
+    from passerelle.remote import is_url
 
     try:
-        compared = preview(seeds, store)
-    except BuildError as exc:
+        compared = preview(seeds, remote_endpoint(store, **remote_options) if is_url(store)
+                           else Path(store))
+    except (BuildError, OSError, SyntaxError) as exc:  # OSError, SyntaxError: a remote
+        # store is down, or refused a request
         raise click.ClickException(f"cannot compare: {exc}") from exc
     click.echo("\n".join(compared.lines()))
 

@@ -159,6 +159,12 @@ def test_a_cut_document_is_refused_and_the_remote_build_stays(endpoint, tmp_path
     assert result.exit_code == 1
     assert "it would lose 56 of the 224 published agreements" in result.output
     assert remote.read_metadata(endpoint)["build_id"] == before
+    compared = CliRunner().invoke(main, ["diff", "--seeds", str(seeds), "--store",
+                                         endpoint.query_url, *options])
+    assert compared.exit_code == 0, compared.output
+    assert compared.output.splitlines()[0].startswith(f"against build {before} (built ")
+    assert ("agreements: 224 published, 168 in this build: 0 added, 56 removed, 0 changed"
+            in compared.output.splitlines())
 
 
 def test_the_remote_dataset_is_the_embedded_dataset(endpoint, embedded):
