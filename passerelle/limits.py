@@ -16,9 +16,10 @@ the "Security and limits" section of the README lists them with what enforces ea
   priority, so that a runaway query slows the quick ones of other clients as little as can be.
 - Memory: a query process may not allocate more than ``QUERY_MEMORY_LIMIT`` bytes, and all
   the query processes of a server together not more than ``QUERY_MEMORY_TOTAL``: each gets
-  its share, the total divided by their number (workers x processes per worker), and the
-  server refuses to start when a share would be under ``MIN_PROCESS_MEMORY`` (503, "out of
-  memory", for a query that needs more).
+  its share, the total divided by their number (workers x processes per worker). Where the
+  total cannot give each thread's process ``MIN_PROCESS_MEMORY``, a worker runs fewer query
+  processes (`processes_within`) and its threads wait for a free one; a query that needs
+  more than its share is stopped (503, "out of memory"). Default: half the machine's memory.
 - Clients: one client (address) may hold at most all but one of a server process's query
   slots (`server.executor`); the next free slot goes to the client with the fewest running.
 - Rows: an answer carries at most ``ROW_CAP`` rows (or triples); the rest are cut and the
@@ -28,6 +29,7 @@ the "Security and limits" section of the README lists them with what enforces ea
 from __future__ import annotations
 
 import math
+import os
 import re
 
 MAX_BODY_BYTES = 1_000_000
@@ -36,7 +38,8 @@ QUERY_TIMEOUT = 10.0  # seconds
 MIN_QUERY_TIMEOUT = 1.0  # seconds: a shorter timeout= is taken as this
 DEMOTE_AFTER = 0.25  # seconds of CPU time
 QUERY_MEMORY_LIMIT = 2 * 1024**3  # bytes, one query process
-QUERY_MEMORY_TOTAL = 4 * 1024**3  # bytes, all the query processes of a server together
+# Bytes all the query processes of a server may hold together: half the machine's memory.
+QUERY_MEMORY_TOTAL = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
 MIN_PROCESS_MEMORY = 256 * 1024**2  # a query process needs this much to be of any use
 ROW_CAP = 10_000
 
@@ -70,3 +73,11 @@ def memory_per_process(limit: int, total: int, processes: int) -> int:
                          f"{MIN_PROCESS_MEMORY // 2**20} MiB a query process needs: raise "
                          "the total or run fewer workers or query processes")
     return min(limit, share) if limit else share
+
+
+def processes_within(wanted: int, total: int, workers: int) -> int:
+    """How many query processes per worker the total lets each have `MIN_PROCESS_MEMORY`
+    (at most ``wanted``; 0 when not even one; ``wanted`` when there is no total)."""
+    if not total:
+        return wanted
+    return min(wanted, total // (max(1, workers) * MIN_PROCESS_MEMORY))

@@ -162,11 +162,18 @@ def create_app(config: dict | None = None) -> Flask:
             app.extensions["passerelle-link"] = LinkFollower(store_path)
         app.extensions["passerelle"] = open_store(store_path, writable=bool(token))
     app.config["BASE_URL"] = check_base_url(app.config["BASE_URL"])
-    size = int(app.config["QUERY_PROCESSES"])
-    per_worker = size + (1 if app.config["SERVICE_ALLOWLIST"] else 0)
-    memory = limits.memory_per_process(int(app.config["QUERY_MEMORY_LIMIT"]),
-                                       int(app.config["QUERY_MEMORY_TOTAL"]),
-                                       per_worker * int(app.config["SERVER_WORKERS"]))
+    workers = int(app.config["SERVER_WORKERS"])
+    extra = 1 if app.config["SERVICE_ALLOWLIST"] else 0  # the allowlisted pool's process
+    total = int(app.config["QUERY_MEMORY_TOTAL"])
+    # Fewer query processes than threads where the total cannot give each its minimum: a
+    # thread then waits for a free one, within its budget.
+    size = limits.processes_within(int(app.config["QUERY_PROCESSES"]) + extra, total,
+                                   workers) - extra
+    if size < 1:
+        raise ValueError(f"QUERY_MEMORY_TOTAL of {total // 2**20} MiB cannot give "
+                         f"{workers} workers {1 + extra} query process(es) each")
+    memory = limits.memory_per_process(int(app.config["QUERY_MEMORY_LIMIT"]), total,
+                                       (size + extra) * workers)
     if not app.config["QUERY_SANDBOX"]:
         log.warning("PASSERELLE_QUERY_SANDBOX=off: query processes have network access; a "
                     "query's SERVICE may reach other servers")

@@ -84,10 +84,19 @@ def test_the_memory_total_is_shared_by_every_query_process():
         limits.memory_per_process(2 * 2**30, 4 * 2**30, 40)
 
 
-def test_a_server_whose_memory_share_is_too_small_does_not_start(seed_store_path):
-    with pytest.raises(ValueError, match="QUERY_MEMORY_TOTAL"):
+def test_a_small_total_means_fewer_query_processes_not_smaller_ones(make_app):
+    # 4 GiB for 5 workers x 8 threads: 102 MiB each would be too little; 3 processes per
+    # worker get 273 MiB each, and the threads share them.
+    app = make_app(QUERY_PROCESSES=8, SERVER_WORKERS=5, QUERY_MEMORY_TOTAL=4 * 2**30)
+    pool = app.extensions["passerelle-executor"]
+    assert (pool.size, pool.memory_limit) == (3, 4 * 2**30 // 15)
+    assert limits.processes_within(8, 0, 5) == 8
+
+
+def test_a_server_whose_total_cannot_hold_one_process_does_not_start(seed_store_path):
+    with pytest.raises(ValueError, match="QUERY_MEMORY_TOTAL of 512 MiB cannot give 5"):
         create_app({**READ_ONLY, "STORE": seed_store_path, "QUERY_PROCESSES": 8,
-                    "SERVER_WORKERS": 5, "QUERY_MEMORY_TOTAL": 4 * 2**30})
+                    "SERVER_WORKERS": 5, "QUERY_MEMORY_TOTAL": 512 * 2**20})
 
 
 def test_each_query_process_gets_its_share_of_the_total(make_app):
