@@ -30,5 +30,5 @@ def landing():
     history = list(reversed(build.get("history", [])[-BUILDS_SHOWN:]))
     return render_template(
         "landing.html", build=build, history=history, dataset_iri=DATASET_IRI.value,
-        counts=panel("counts").first(), schools=panel("schools", rows=SHOWN),
+        counts=panel("counts"), schools=panel("schools", rows=SHOWN),
         documents=panel("documents", rows=SHOWN))

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import g, url_for
 
 from passerelle import canned
+from passerelle.funnel import QueryStopped
 from server.queries import Page, catalogue, run_canned
 
 
@@ -21,6 +22,7 @@ class Panel:
     values: dict[str, str]
     rows: list[dict[str, str]]
     truncated: bool
+    stopped: str = ""  # why the server stopped the panel's query, when it did
 
     @property
     def title(self) -> str:
@@ -41,8 +43,16 @@ class Panel:
 
 
 def panel(name: str, rows: int = 1000, **values: str) -> Panel:
-    """Run the canned query ``name`` with these parameter values; at most ``rows`` rows."""
-    result = run_canned(catalogue()[name], values, Page(0, rows, rows))
+    """Run the canned query ``name`` with these parameter values; at most ``rows`` rows.
+
+    A query the server stops (over the page's time budget, server busy) leaves its panel
+    empty with the reason, and the rest of the page stands; such a page is not kept by the
+    answer cache, so that the next request tries again."""
+    try:
+        result = run_canned(catalogue()[name], values, Page(0, rows, rows))
+    except QueryStopped as exc:
+        g.passerelle_etag = None
+        return Panel(name, values, [], False, stopped=str(exc))
     return Panel(name, values, [_plain(result, row) for row in result.rows], result.truncated)
 
 

@@ -15,7 +15,9 @@ from pathlib import Path
 import rdflib
 import yaml
 from rdflib import Namespace, URIRef
+from server_fixtures import READ_ONLY
 
+from server import create_app
 from server.meta import LICENCE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,3 +126,15 @@ def test_landing_page_shows_the_build_history(client, seed_store_path):
     rows = re.findall(r"<tr><td><code>([0-9T]+)</code></td><td>([^<]+)</td>\s*"
                       r'<td class="num">([0-9]+)</td><td class="num">([0-9]*)</td>', history)
     assert rows == [(build["build_id"], build["built_at"], "5", "224")]
+
+
+def test_a_panel_stopped_by_the_budget_leaves_the_page_standing(seed_store_path):
+    # A budget no query process can meet: every panel's query is stopped, the page still
+    # answers, says which panels were stopped, and is not kept by the answer cache.
+    app = create_app({**READ_ONLY, "STORE": seed_store_path, "QUERY_TIMEOUT": 0.0001,
+                      "MIN_QUERY_TIMEOUT": 0.0001})
+    page = app.test_client().get("/", headers=BROWSER)
+    assert page.status_code == 200 and page.headers.get("ETag") is None
+    assert page.text.count("This panel's query was stopped") == 2  # schools, documents
+    assert "The counts' query was stopped" in page.text
+    assert counts(page.text) == {}  # no number shown where none was counted
