@@ -18,16 +18,16 @@ from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode
 
-BASE = "https://w3id.org/passerelle/"
-ID = BASE + "id/"
+from passerelle.vocabulary import BASE, ID, PAS, RDFS, SKOS
+
 COUNTRY = ID + "country/"
 LOOKUP_BATCH = 500  # IRIs per lookup query: the query text stays a few tens of KB
 _CODE = re.compile(r"[A-Z]{2}")
 
 LOOKUP = """
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX pas: <https://w3id.org/passerelle/ontology#>
+PREFIX rdfs: <""" + RDFS + """>
+PREFIX skos: <""" + SKOS + """>
+PREFIX pas: <""" + PAS + """>
 SELECT ?iri ?label ?preferred ?code
 WHERE {
   VALUES ?iri { %s }

@@ -14,10 +14,10 @@ from collections.abc import Iterable
 
 from pyoxigraph import NamedNode
 
-from passerelle import names
+from passerelle import names, vocabulary
+from passerelle.vocabulary import PAS
 
-PAS = "https://w3id.org/passerelle/ontology#"
-RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDF_TYPE = NamedNode(vocabulary.RDF_TYPE)
 # Parameter types whose values the store can list: the class of their instances.
 LISTED_CLASSES = {"school": PAS + "School", "network": PAS + "Network",
                   "country": PAS + "Country"}

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, render_template, request
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
 
+from passerelle import vocabulary
+from passerelle.vocabulary import OWL, PAS, RDF, RDFS, SKOS
 from server.errors import ApiError
 from server.meta import rdf_response
 from server.negotiation import GRAPH, prefers_html
@@ -25,13 +27,8 @@ from server.store import current_store
 
 bp = Blueprint("ontology", __name__, template_folder="templates")
 
-PAS = "https://w3id.org/passerelle/ontology#"
-ONTOLOGY = "https://w3id.org/passerelle/ontology"
-ONTOLOGY_GRAPH = NamedNode("https://w3id.org/passerelle/graph/ontology")
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
+ONTOLOGY = PAS.removesuffix("#")
+ONTOLOGY_GRAPH = NamedNode(vocabulary.GRAPH + "ontology")
 LABELS = (RDFS + "label", SKOS + "prefLabel")
 DEFINITIONS = (SKOS + "definition", RDFS + "comment")
 # The sections of the page: a term goes in the first whose type it has.

@@ -146,3 +146,36 @@ def test_a_request_keeps_the_build_it_started_with(tmp_path):
         assert current_store().directory == first.path  # published meanwhile: not seen
     with app.test_request_context("/"):
         assert current_store().directory == second.path  # the next request sees it
+
+
+PASSERELLE_IRI = "w3id.org/passerelle/"
+VOCABULARY = LAYER / "vocabulary.py"
+
+
+def _iris_spelled(path: Path) -> list[int]:
+    """Lines where a string (not a docstring) spells one of Passerelle's own IRIs."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and PASSERELLE_IRI in node.value and id(node) not in docstrings]
+
+
+CODE = sorted(path for folder in ("graph", "server", "passerelle", "bench")
+              for path in (ROOT / folder).rglob("*.py") if path != VOCABULARY)
+
+
+@pytest.mark.parametrize("path", CODE, ids=lambda path: str(path.relative_to(ROOT)))
+def test_our_iris_are_spelled_only_in_the_vocabulary(path):
+    assert _iris_spelled(path) == []
+
+
+def test_the_iri_check_sees_a_spelled_iri_but_not_a_docstring(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text('"""About https://w3id.org/passerelle/id/x."""\n'
+                      'X = "https://w3id.org/passerelle/id/"\n', encoding="utf-8")
+    assert _iris_spelled(module) == [2]
+    assert _iris_spelled(VOCABULARY)  # where they are spelled, it finds them
