@@ -24,11 +24,13 @@ import os
 from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.http.errors import ParseException
 
 from passerelle.builddir import StoreLink
 from passerelle.remote import endpoint_from, is_url
 from passerelle.remote_store import RemoteStore
 from server import check_admin_token, check_base_url, create_app, settings_from_environment
+from server.errors import ApiError, error_response
 from server.executor import check_sandbox
 
 REQUEST_TIMEOUT = 60  # seconds
@@ -55,7 +57,16 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        return create_app(self.app_config)
+        app = create_app(self.app_config)
+        # A body gunicorn cannot read (a malformed chunk, a missing terminator) surfaces when
+        # the view reads it: the client's fault, answered 400, not a 500 with a traceback.
+        app.register_error_handler(ParseException, _bad_body)
+        return app
+
+
+def _bad_body(exc: ParseException):
+    return error_response(ApiError(400, "Bad request body",
+                                   f"the request body could not be read: {exc}"))
 
 
 def default_workers() -> int:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 import time
 import urllib.parse
 
 import pytest
-from server_fixtures import READ_ONLY
+from server_fixtures import READ_ONLY, running_server
 
 from passerelle import funnel, limits
 from passerelle.funnel import Execution, Limits, QueryStopped
@@ -266,3 +267,20 @@ def test_the_host_header_never_reaches_the_urls_of_an_answer(client):
         answer = client.get(path, headers=forged)
         assert b"attacker.example" not in answer.data, path
         assert "attacker.example" not in answer.headers.get("Link", ""), path
+
+
+# --- a body the server cannot read ---------------------------------------------------------
+
+def test_a_malformed_chunked_body_is_a_400_without_a_traceback(seed_store_path, tmp_path):
+    log = tmp_path / "server.log"
+    with running_server(seed_store_path, log, workers=1) as base:
+        host, port = base.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\n"
+                         b"Content-Type: application/sparql-query\r\n"
+                         b"Transfer-Encoding: chunked\r\n\r\nzz\r\nASK {}\r\n0\r\n\r\n")
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert b"Traceback" not in log.read_bytes()
