@@ -49,14 +49,24 @@ from pyoxigraph import (
 from passerelle import limits
 from passerelle.jobs import QueryJob
 from passerelle.lexer import network_keywords
+from passerelle.names import with_names
 from passerelle.remote_store import with_values
-from passerelle.results import Rows, json_document, plain_value, rows, write_results
+from passerelle.results import (
+    Rows,
+    csv_body,
+    json_document,
+    objects_body,
+    plain_value,
+    rows,
+    write_results,
+)
 from passerelle.store import GraphStore
 from passerelle.vocabulary import ID, PAS, RDF_TYPE, SKOS_IN_SCHEME, XSD
 
 DEFAULT_ROW_CAP = limits.ROW_CAP
 # Request arguments the server reads itself: never the name of a query parameter.
-RESERVED_PARAMETERS = frozenset({"format", limits.TIMEOUT_PARAMETER, "limit", "offset"})
+RESERVED_PARAMETERS = frozenset({"format", limits.TIMEOUT_PARAMETER, "limit", "offset",
+                                 "shape"})
 
 # Parameter type -> what it accepts, said to people (errors, forms) and in the OpenAPI document.
 PARAMETER_TYPES = {
@@ -450,7 +460,20 @@ def _agreement_type(name: str, raw: str, store: GraphStore) -> NamedNode:
     return by_lower_case[local]
 
 
-def serialize(result: CannedResult, answer: QueryResultsFormat) -> bytes:
+def serialize(result: CannedResult, answer: QueryResultsFormat,
+              store: GraphStore | None = None) -> bytes:
     """The result in a SPARQL results format (JSON led by ``meta``), written as the /sparql
-    endpoint writes them (`passerelle.results.write_results`)."""
+    endpoint writes them (`passerelle.results.write_results`).
+
+    With the store, a CSV keeps its IRIs and gains, beside each IRI column of ours, a label
+    column (and an ISO code column for countries): `passerelle.names.with_names`.
+    """
+    if answer == QueryResultsFormat.CSV and store is not None:
+        return csv_body(*with_names(result.variables, result.rows, store))
     return write_results(list(result.variables), list(result.rows), answer, result.meta())
+
+
+def objects(result: CannedResult, store: GraphStore) -> bytes:
+    """The result as a JSON array of flat objects, one per row (pandas.read_json reads it),
+    with the same columns as the CSV: the IRIs, their labels and country codes."""
+    return objects_body(*with_names(result.variables, result.rows, store))

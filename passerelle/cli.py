@@ -246,10 +246,12 @@ class QueryCommand(click.Command):
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="A value for one of the query's parameters (repeat for several); "
               "`passerelle query NAME --help` lists them.")
-@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]),
-              default="table", show_default=True,
-              help="How to print the rows: a table of names as wide as the terminal, or the "
-              "server's CSV or JSON.")
+@click.option("--format", "output_format",
+              type=click.Choice(["table", "csv", "json", "objects"]), default="table",
+              show_default=True,
+              help="How to print the rows: a table of names as wide as the terminal, the "
+              "server's CSV (IRIs with their labels and country codes), SPARQL JSON, or JSON "
+              "objects (one per row, with the CSV's columns).")
 @click.option("--store", default=str(DEFAULT_STORE), show_default=True,
               help="Store directory to query, or the URL of a SPARQL 1.1 query endpoint.")
 @click.option("--queries", type=click.Path(path_type=Path, exists=True, file_okay=False),
@@ -288,16 +290,20 @@ def query(name: str | None, list_queries: bool, params: tuple[str, ...], output_
         opened = _open(store, remote_options)
         result = canned.run(opened, catalogue[name], values, row_cap)
         if output_format == "table":
-            shown = tables.table(result.variables, result.rows, opened)
+            output = tables.text_table(*tables.table(result.variables, result.rows, opened),
+                                       width=_width())
+        elif output_format == "objects":
+            output = canned.objects(result, opened).decode("utf-8") + "\n"
+        else:
+            answer = (QueryResultsFormat.CSV if output_format == "csv"
+                      else QueryResultsFormat.JSON)
+            output = canned.serialize(result, answer, opened).decode("utf-8")
+            output += "\n" if output_format == "json" else ""
     except (OSError, SyntaxError) as exc:  # no store; a remote store down or refusing
         raise click.ClickException(str(exc)) from exc
     except canned.ParameterError as exc:
         raise click.BadParameter(str(exc), param_hint="--param") from exc
-    if output_format == "table":
-        click.echo(tables.text_table(*shown, width=_width()), nl=False)
-    else:
-        answer = QueryResultsFormat.CSV if output_format == "csv" else QueryResultsFormat.JSON
-        click.echo(canned.serialize(result, answer).decode("utf-8"), nl=output_format == "json")
+    click.echo(output, nl=False)
     if result.truncated:
         click.echo(f"warning: truncated to the first {row_cap} rows", err=True)
 

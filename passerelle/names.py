@@ -5,7 +5,8 @@ all of one page at once (one query, so a remote store is asked once too): each I
 (``rdfs:label``, else the English ``skos:prefLabel``) and, for a country, its ISO 3166-1
 code. A column of country codes (``country`` holding "DE") is named through the country's
 IRI, ``id/country/de``. `named_columns` says which columns get a name beside them and under
-which column names, so that the HTML tables, the CSV and the flat JSON agree.
+which column names, so that the HTML tables, the CSV and the flat JSON agree; `with_names`
+adds those columns to an answer (the IRIs stay where they were).
 
 The store is anything with pyoxigraph's ``query`` (an embedded or a remote store).
 """
@@ -119,3 +120,34 @@ def iri_of(column: NamedColumn, value) -> str | None:
     if value is None:
         return None
     return country_iri(value.value) if column.codes else value.value
+
+
+def with_names(variables: Sequence[str], rows: Sequence[Sequence], store
+               ) -> tuple[list[str], list[tuple]]:
+    """The answer with, right after each named column, its label column and, for a column
+    of countries, its ISO code column (`named_columns`); a name the store lacks is unbound."""
+    columns = {c.variable: c for c in named_columns(variables, rows)}
+    wanted = [iri_of(column, row[variables.index(name)])
+              for name, column in columns.items() for row in rows]
+    found = lookup(store, [iri for iri in wanted if iri]) if columns else {}
+    widened = []
+    for name in variables:
+        widened.append(name)
+        column = columns.get(name)
+        if column is not None:
+            widened += [c for c in (column.label_column, column.code_column) if c]
+    out = []
+    for row in rows:
+        cells = []
+        for name, value in zip(variables, row, strict=True):
+            cells.append(value)
+            column = columns.get(name)
+            if column is None:
+                continue
+            known = found.get(iri_of(column, value))
+            if column.label_column:
+                cells.append(Literal(known.label) if known else None)
+            if column.code_column:
+                cells.append(Literal(known.code) if known and known.code else None)
+        out.append(tuple(cells))
+    return widened, out

@@ -10,9 +10,20 @@ import json
 from dataclasses import dataclass
 from itertools import islice
 
-from pyoxigraph import BlankNode, NamedNode, QueryResultsFormat, Triple, parse_query_results
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryResultsFormat,
+    Triple,
+    parse_query_results,
+)
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_STRING = XSD + "string"
+INTEGER_TYPES = {"integer", "int", "long", "short", "byte", "nonNegativeInteger",
+                 "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedLong",
+                 "unsignedInt", "unsignedShort", "unsignedByte"}
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,33 @@ def csv_body(variables: list[str], solutions: list[tuple]) -> bytes:
     lines = [",".join(variables)]
     lines += [",".join(_csv_field(plain_value(term)) for term in row) for row in solutions]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def objects_body(variables: list[str], solutions: list[tuple]) -> bytes:
+    """The rows as a JSON array of flat objects, one per row, keys in column order (as
+    Datasette's ``_shape=array`` and pandas' ``orient="records"``): numbers and booleans as
+    JSON's, other terms as their value (an IRI, a literal's text), unbound as null."""
+    objects = [{name: native_value(term) for name, term in zip(variables, row, strict=True)}
+               for row in solutions]
+    return json.dumps(objects, ensure_ascii=False).encode("utf-8")
+
+
+def native_value(term):
+    """A term as a plain JSON value: int, float or bool for those XSD types, else text."""
+    if term is None:
+        return None
+    if isinstance(term, Literal) and term.datatype is not None:
+        kind = term.datatype.value.removeprefix(XSD)
+        try:
+            if kind in INTEGER_TYPES:
+                return int(term.value)
+            if kind in ("decimal", "double", "float"):
+                return float(term.value)
+        except ValueError:  # an ill-typed literal ("abc"^^xsd:integer) stays text
+            return term.value
+        if kind == "boolean" and term.value in ("true", "false", "1", "0"):
+            return term.value in ("true", "1")
+    return plain_value(term)
 
 
 def _csv_field(text: str) -> str:

@@ -78,6 +78,11 @@ def _query_path(query: CannedQuery) -> dict:
         {"name": "offset", "in": "query", "required": False,
          "description": "Rows to skip: the Link header's next and prev pages set it.",
          "schema": {"type": "integer", "minimum": 0, "default": 0}},
+        {"name": "shape", "in": "query", "required": False,
+         "description": "With JSON: 'objects' for an array of flat objects, one per row, with "
+                        "the CSV's columns (IRIs, their labels, country codes), as "
+                        "pandas.read_json takes it; 'sparql' (the default) for SPARQL JSON.",
+         "schema": {"type": "string", "enum": ["sparql", "objects"], "default": "sparql"}},
         TIMEOUT_PARAMETER,
     ]
     return {"get": {

@@ -5,8 +5,13 @@ A run answers SPARQL 1.1 results led by a ``meta`` object (JSON), or CSV, TSV or
 table. When the row cap cut the rows, JSON says ``"truncated": true`` in ``meta``, every
 format carries ``X-Passerelle-Truncated: true`` and the HTML page says so above the table.
 
+CSV keeps the IRIs and adds, beside each IRI column of ours, its label column (and an ISO
+code column for countries); ``shape=objects`` makes the JSON an array of flat objects with
+those columns (what pandas.read_json and spreadsheets take) instead of SPARQL JSON.
+
 Besides the query's parameters a request may give ``limit`` (rows per page, at most the row
-cap), ``offset`` (rows to skip) and ``timeout`` (seconds, below the query's budget). A page
+cap), ``offset`` (rows to skip), ``shape`` and ``timeout`` (seconds, below the query's
+budget). A page
 links to the next and previous ones with ``Link`` headers (RFC 8288: ``rel="next"``,
 ``rel="prev"``), so a client walks all the rows a page at a time.
 """
@@ -95,9 +100,24 @@ def run_query(name: str):
         result = run_canned(query, _values(), page)
     except canned.ParameterError as exc:
         raise ApiError(400, "Invalid parameter", str(exc)) from exc
-    response = _results_response(result, answer)
+    response = _results_response(result, answer, _shape(answer))
     _add_links(response, page_targets(page, result.truncated))
     return response
+
+
+def _shape(answer: Format) -> str | None:
+    """``shape=objects``: JSON as an array of flat objects rather than SPARQL JSON."""
+    shape = request.args.get("shape")
+    if shape in (None, "", "sparql"):
+        return None
+    if shape != "objects":
+        raise ApiError(400, "Invalid parameter",
+                       f"shape={shape!r}: the JSON comes as shape=sparql (the default, SPARQL "
+                       "1.1 JSON results) or shape=objects (an array of flat objects)")
+    if answer.name != "json":
+        raise ApiError(400, "Invalid parameter",
+                       f"shape=objects is a shape of JSON; this answer is {answer.name}")
+    return shape
 
 
 def _page() -> Page:
@@ -159,9 +179,14 @@ def _values() -> dict[str, str]:
     return values
 
 
-def _results_response(result: canned.CannedResult, answer: Format) -> Response:
-    response = Response(canned.serialize(result, answer.oxigraph),
-                        content_type=answer.content_type)
+def _results_response(result: canned.CannedResult, answer: Format,
+                      shape: str | None = None) -> Response:
+    store = current_store().store
+    if shape == "objects":
+        response = Response(canned.objects(result, store), content_type="application/json")
+    else:
+        response = Response(canned.serialize(result, answer.oxigraph, store),
+                            content_type=answer.content_type)
     response.headers["X-Passerelle-Truncated"] = "true" if result.truncated else "false"
     response.vary.add("Accept")
     return response

@@ -318,7 +318,9 @@ def test_the_cli_runs_a_canned_query_offline(seed_store_path):
     as_csv = runner.invoke(main, [*command, "--param", "school=estp", "--format", "csv"])
     assert as_csv.exit_code == 0, as_csv.output
     lines = as_csv.output.strip().splitlines()
-    assert lines[0] == ",".join(COLUMNS) and len(lines) == 1 + 6  # ESTP's 3 + 3 pairs
+    # The CSV keeps the columns and names the country code beside it (countryLabel).
+    with_names = [*COLUMNS[:7], "countryLabel", *COLUMNS[7:]]
+    assert lines[0] == ",".join(with_names) and len(lines) == 1 + 6  # ESTP's 3 + 3 pairs
     as_json = runner.invoke(main, [*command, "--format", "json", "--row-cap", "2"])
     assert as_json.exit_code == 0
     assert '"truncated": true' in as_json.stdout

@@ -146,3 +146,17 @@ def test_a_country_name_binds_the_country_of_the_graph(seed_store_path):
     with pytest.raises(ParameterError, match="^parameter 'country': no country 'Islande' in "
                                              "the graph$"):
         to_term(country, "Islande", store)
+
+
+def test_the_cli_writes_csv_with_names_and_flat_json(seed_store_path):
+    import json
+
+    command = ["query", "partners", "--param", "school=estp", "--store", str(seed_store_path)]
+    as_csv = run([*command, "--format", "csv"])
+    assert as_csv.output.splitlines()[0] == ("partner,partnerLabel,country,countryLabel,"
+                                             "countryCode,faculties,types,networks,status")
+    records = json.loads(run([*command, "--format", "objects"]).output)
+    assert len(records) == 7  # ESTP's seven partners (004 line 17)
+    dresden = next(r for r in records if r["partner"].endswith("/tu-dresden"))
+    assert (dresden["partnerLabel"], dresden["countryLabel"], dresden["countryCode"]) == \
+        ("Technical University of Dresden", "Germany", "DE")

@@ -285,3 +285,66 @@ def test_a_value_the_query_cannot_take_is_left_unbound_in_the_editor(store):
     query = canned.load_queries(ROOT / "queries")["partners"]
     text = canned.editor_text(query, {"country": "Atlantis"}, store)
     assert "VALUES (?country)" not in text and "VALUES (?school)" in text
+
+
+# --- CSV with names, flat JSON ----------------------------------------------------------------
+
+def csv_table(response) -> list[dict]:
+    import csv
+    import io
+
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return list(csv.DictReader(io.StringIO(response.text)))
+
+
+def test_the_csv_keeps_the_iris_and_adds_names_and_country_codes(client):
+    response = client.get("/queries/partners.csv", query_string={"school": "telecom-paris"})
+    assert response.text.splitlines()[0] == ("partner,partnerLabel,country,countryLabel,"
+                                             "countryCode,faculties,types,networks,status")
+    darmstadt = next(r for r in csv_table(response)
+                     if r["partner"] == f"{ID}institution/tu-darmstadt")
+    assert (darmstadt["partnerLabel"], darmstadt["country"], darmstadt["countryLabel"],
+            darmstadt["countryCode"]) == ("Technical University of Darmstadt",
+                                          f"{ID}country/de", "Germany", "DE")
+    codes = csv_table(client.get("/queries/double-degrees.csv",
+                                 query_string={"school": "telecom-paris"}))
+    agh = next(r for r in codes if r["partnerLabel"] == "AGH University of Krakow")
+    assert (agh["country"], agh["countryLabel"]) == ("PL", "Poland")
+    assert list(agh)[:6] == ["school", "schoolLabel", "partner", "partnerLabel", "country",
+                             "countryLabel"]
+
+
+def test_flat_json_is_an_array_of_records_with_the_csv_columns(client):
+    import json
+
+    flat = client.get("/queries/countries.json", query_string={"shape": "objects"})
+    assert flat.status_code == 200 and flat.mimetype == "application/json"
+    records = json.loads(flat.text)
+    sparql = client.get("/queries/countries.json").get_json()
+    assert len(records) == len(sparql["results"]["bindings"]) == sparql["meta"]["rows"]
+    # What pandas.read_json needs of records: one flat object per row, the same keys in
+    # every one, scalar values; numbers as JSON numbers.
+    assert {tuple(r) for r in records} == {("country", "countryCode", "countryLabel",
+                                            "schools", "partners")}
+    for record, binding in zip(records, sparql["results"]["bindings"], strict=True):
+        assert record["country"] == binding["country"]["value"]
+        assert record["partners"] == int(binding["partners"]["value"])
+        assert record["countryCode"] == record["country"].rsplit("/", 1)[1].upper()
+    germany = next(r for r in records if r["countryCode"] == "DE")
+    assert germany["countryLabel"] == "Germany" and isinstance(germany["schools"], int)
+    overlap = json.loads(client.get("/queries/partner-overlap.json?shape=objects").text)
+    assert overlap[0]["jaccard"] == 0.1123 and overlap[0]["shared"] == 21
+    assert overlap[0]["schoolLabel"] == "Télécom Paris"
+
+
+def test_flat_json_pages_like_the_rest_and_refuses_other_shapes(client):
+    first = client.get("/queries/partners.json", query_string={
+        "school": "telecom-paris", "shape": "objects", "limit": "10"})
+    assert len(first.get_json()) == 10 and 'rel="next"' in first.headers["Link"]
+    assert "shape=objects" in first.headers["Link"]
+    assert first.headers["X-Passerelle-Truncated"] == "true"
+    wrong = client.get("/queries/countries.csv", query_string={"shape": "objects"})
+    assert wrong.status_code == 400
+    assert wrong.get_json()["error"]["detail"] == \
+        "shape=objects is a shape of JSON; this answer is csv"
+    assert client.get("/queries/countries.json?shape=rows").status_code == 400

@@ -54,3 +54,30 @@ def test_lookup_prefers_an_english_label_and_reads_country_codes():
     assert {iri: (n.label, n.code) for iri, n in names.items()} == {
         TUM.value: ("Technical University of Munich", None), DE.value: ("Germany", "DE"),
         concept.value: ("active", None)}
+
+
+def test_json_values_are_numbers_booleans_or_text():
+    from passerelle.results import native_value
+
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    assert native_value(Literal("21", datatype=NamedNode(xsd + "integer"))) == 21
+    assert native_value(Literal("0.1123", datatype=NamedNode(xsd + "decimal"))) == 0.1123
+    assert native_value(Literal("true", datatype=NamedNode(xsd + "boolean"))) is True
+    assert native_value(Literal("abc", datatype=NamedNode(xsd + "integer"))) == "abc"
+    assert native_value(Literal("P6M", datatype=NamedNode(xsd + "duration"))) == "P6M"
+    assert native_value(TUM) == TUM.value and native_value(None) is None
+
+
+def test_with_names_inserts_each_name_after_its_column_and_leaves_unknown_ones_empty():
+    from passerelle.names import with_names
+
+    store = Store()
+    store.extend([Quad(TUM, RDFS_LABEL, Literal("TUM")), Quad(DE, RDFS_LABEL, Literal("Germany")),
+                  Quad(DE, ISO_CODE, Literal("DE"))])
+    other = NamedNode(ID + "institution/unknown")
+    variables, rows = with_names(("partner", "country", "n"),
+                                 [(TUM, DE, Literal("3")), (other, None, Literal("1"))], store)
+    assert variables == ["partner", "partnerLabel", "country", "countryLabel", "countryCode",
+                         "n"]
+    assert rows == [(TUM, Literal("TUM"), DE, Literal("Germany"), Literal("DE"), Literal("3")),
+                    (other, None, None, None, None, Literal("1"))]
