@@ -1,4 +1,4 @@
-"""The build: seeds -> parse -> resolve -> RDF -> reason -> validate -> store.
+"""The build: seeds -> parse -> resolve -> RDF -> reason -> summarise -> validate -> store.
 
 `assemble(seeds_dir)` does everything but touch the published store: it returns a working
 store (in memory) holding every quad the build would load, with the report, so tests and
@@ -25,7 +25,7 @@ import rdflib
 from pyoxigraph import Quad, Store
 from rdflib.compare import to_canonical_graph
 
-from graph import gate, history, materialise, pins, rdf, remote, store, validate
+from graph import gate, history, materialise, pins, rdf, remote, store, summary, validate
 from graph.diff import AGREEMENTS_QUERY, Agreement, AgreementDiff, agreements, compare
 from graph.errors import BuildError
 from graph.manifest import Pin, Source, load_manifest
@@ -58,6 +58,7 @@ class Dataset:
     # Every institution and faculty with all its names, written as the build directory's
     # NAMES_FILE for the server's reconciliation service.
     names: list[dict] = field(default_factory=list)
+    summarised: summary.Stats | None = None  # what the summary stage wrote
 
     def agreements(self) -> list[Agreement]:
         return agreements(tuple(row) for row in self.store.query(AGREEMENTS_QUERY))
@@ -109,6 +110,8 @@ def assemble(seeds_dir: Path, ontology: Path = ONTOLOGY, shapes: Path = SHAPES) 
     with _timed(dataset.timings, "reason", dataset.peak_mib):
         rules = materialise.rules_from(ontology_graph)
         materialise.materialise(working, rules, rdf.graph_iri(INFERRED))
+    with _timed(dataset.timings, "summarise", dataset.peak_mib):
+        dataset.summarised = summary.summarise(working)
     with _timed(dataset.timings, "validate", dataset.peak_mib):
         validate.check(working, _read_turtle(shapes))
     return dataset
@@ -374,4 +377,7 @@ def _metadata(dataset: Dataset, build_id: str, triples: int) -> dict:
         "sources": [{"id": s.id, "file": s.path.name, **asdict(dataset.read[s.id])}
                     for s in dataset.sources],
         "timings": dataset.timings,
+        "summary": None if dataset.summarised is None else {
+            "quads": dataset.summarised.quads, "school_pairs": dataset.summarised.pairs,
+            "school_pairs_in_all": dataset.summarised.all_pairs},
     }

@@ -6,12 +6,11 @@ the whole build runs on it in a second or two.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
+from bench_modules import load_generator
 from pyoxigraph import Store
 
 from graph.build import assemble, build
@@ -22,15 +21,6 @@ from graph.pins import ALL, changes
 
 ROOT = Path(__file__).resolve().parent.parent
 PAS = "https://w3id.org/passerelle/ontology#"
-
-
-def load_generator():
-    # bench/ is a folder of scripts, not an installed package: load the module by its path.
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 generator = load_generator()

@@ -24,6 +24,7 @@ ID = "https://w3id.org/passerelle/id/"
 PAS = "https://w3id.org/passerelle/ontology#"
 INFERRED = graph_iri("inferred")
 ONTOLOGY_GRAPH = graph_iri("ontology")
+SUMMARY_GRAPH = graph_iri("summary")
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,8 @@ def as_rdflib(store: Store) -> rdflib.Graph:
 
 
 def asserted(store: Store) -> list[Quad]:
-    return [q for q in store if q.graph_name not in (INFERRED, ONTOLOGY_GRAPH)]
+    # The summaries are computed after reasoning, from its result, and never reasoned over.
+    return [q for q in store if q.graph_name not in (INFERRED, ONTOLOGY_GRAPH, SUMMARY_GRAPH)]
 
 
 # --- Reasoning -------------------------------------------------------------------------------
