@@ -17,7 +17,7 @@ from bench_modules import load_generator
 from pyoxigraph import NamedNode, Store
 
 from graph.build import build
-from server.canned import load_queries, run
+from passerelle.canned import load_queries, run
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = load_queries(ROOT / "queries")
