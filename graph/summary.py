@@ -17,7 +17,8 @@ parameter instead of joining every agreement of the store on every call:
 - ``pas:FigureCheck``, per published figure: the row of the live published-figures check,
   evaluated once here from ``queries/live/published-figures-check.rq``;
 - on each agreement, its types, networks and faculties joined with "; " (``pas:typeList``,
-  ``pas:networkList``, ``pas:facultyList``).
+  ``pas:networkList``, ``pas:facultyList``); on each institution, its country's ISO code
+  (``pas:countryCode``).
 
 The strings and counts come from SPARQL aggregates evaluated here, once, over the working
 store: the same expressions as the live queries in ``queries/live/``, so the terms are equal
@@ -70,6 +71,9 @@ SELECT ?agreement ?value WHERE {{ ?agreement pas:school ?school ; {path} ?value 
 """
 LABELS = PREFIXES + "SELECT ?node ?label WHERE {{ ?node {path} ?label {condition} }}"
 COUNTRIES = PREFIXES + "SELECT ?institution ?country WHERE { ?institution pas:country ?country }"
+COUNTRY_CODES = PREFIXES + """
+SELECT ?institution ?code WHERE { ?institution pas:country ?country . ?country pas:isoCode ?code }
+"""
 PUBLISHERS = PREFIXES + "SELECT DISTINCT ?school WHERE { ?figure pas:publishedBy ?school }"
 
 # The columns of the live published-figures check, and the property each becomes.
@@ -103,7 +107,8 @@ def summarise(store: Store, max_pairs: int = MAX_PAIRS) -> Stats:
     overlaps = _Overlaps(facts.partner_sets(), max_pairs)
     written = 0
     for part in (_partner_summaries(facts), _agreement_lists(facts), _tallies(facts),
-                 _school_summaries(facts), overlaps.quads(), _figure_checks(store)):
+                 _school_summaries(facts), overlaps.quads(), _figure_checks(store),
+                 _country_codes(store)):
         chunk = [Quad(s, p, o, graph) for s, p, o in part]
         store.bulk_extend(chunk)
         written += len(chunk)
@@ -381,6 +386,14 @@ class _Overlaps:
             yield subject, pas("sharedPartnerCount"), integer(shared)
             yield subject, pas("unionPartnerCount"), integer(union)
             yield subject, pas("jaccard"), jaccard(shared, union)
+
+
+def _country_codes(store: Store) -> Iterator[tuple]:
+    """Each institution's country code on the institution itself: queries read it with one
+    pattern, where an OPTIONAL of two (country, then its code) is joined over every
+    institution by pyoxigraph before the bound parameter narrows anything."""
+    for institution, code in _select(store, COUNTRY_CODES):
+        yield institution, pas("countryCode"), code
 
 
 def _figure_checks(store: Store) -> Iterator[tuple]:

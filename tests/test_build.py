@@ -204,11 +204,11 @@ def test_every_table_row_became_one_agreement(seed_build, store):
     assert {r.line for r in rows} == lines and len(lines) == 108
 
 
-def test_named_graphs_one_per_document_plus_registry_ontology_inferred(store):
+def test_named_graphs_one_per_document_plus_registry_ontology_inferred_summary(store):
     graphs = sorted(g.value.removeprefix("https://w3id.org/passerelle/graph/")
                     for g in store.named_graphs())
     assert graphs == sorted([TP_PARTNERS, "telecom-paris-key-figures", "telecom-paris-study-abroad",
-                             TABLE, ESTP, "registry", "ontology", "inferred"])
+                             TABLE, ESTP, "registry", "ontology", "inferred", "summary"])
 
 
 def test_the_union_default_graph_is_a_set_every_triple_in_one_graph(store):

@@ -1,8 +1,8 @@
 """The service description, VoID, /healthz and the dumps, on the store built from the seeds.
 
 How the expected graphs were counted: seeds/sources.toml has five [[source]] entries, each
-with its own named graph (ids listed in SOURCES below); the contract adds three more
-(registry, ontology, inferred): eight named graphs in all.
+with its own named graph (ids listed in SOURCES below); the contract adds four more
+(registry, ontology, inferred, summary): nine named graphs in all.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ SOURCES = ["telecom-paris-partnerships", "telecom-paris-key-figures",
            "telecom-paris-study-abroad", "unidentified-partner-table",
            "estp-international-openness"]
 GRAPH_NAMES = {URIRef(f"https://w3id.org/passerelle/graph/{name}")
-               for name in [*SOURCES, "registry", "ontology", "inferred"]}
+               for name in [*SOURCES, "registry", "ontology", "inferred", "summary"]}
 RDFLIB_FORMATS = {"ttl": "turtle", "nt": "nt", "rdf": "xml", "jsonld": "json-ld",
                   "nq": "nquads", "trig": "trig", "n3": "n3"}
 
