@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from pyoxigraph import RdfFormat
 
-from bench import generate, latency, peers, tables
+from bench import field, generate, latency, peers, tables
 from passerelle import canned
 from passerelle.builddir import StoreLink
 from server import create_app
@@ -43,6 +43,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Passerelle benchmarks (see bench/run.py).")
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100, 1000])
     parser.add_argument("--http-scales", type=int, nargs="*", default=[1])
+    parser.add_argument("--field-scales", type=int, nargs="*", default=[100],
+                        help="scales at which one school's questions are loaded uncached "
+                             "against oxigraph (bench/field.py)")
     parser.add_argument("--seconds", type=int, default=10, help="per wrk run")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
@@ -51,7 +54,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for scale in args.scales:
         print(f"scale {scale}x ...", flush=True)
-        results["scales"][str(scale)] = run_scale(scale, scale in args.http_scales, args.seconds)
+        results["scales"][str(scale)] = run_scale(scale, scale in args.http_scales,
+                                                  scale in args.field_scales, args.seconds)
         results["finished"] = now()
         results["machine"]["load_average_end"] = os.getloadavg()
         (args.out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
@@ -59,7 +63,7 @@ def main() -> None:
     print(f"results: {args.out / 'latest.md'}")
 
 
-def run_scale(scale: int, http: bool, seconds: int) -> dict:
+def run_scale(scale: int, http: bool, field_questions: bool, seconds: int) -> dict:
     seeds = seeds_for(scale)
     store = WORK / f"store-x{scale}"
     result = {"load_average_start": os.getloadavg(), "build": measure_build(seeds, store)}
@@ -69,6 +73,9 @@ def run_scale(scale: int, http: bool, seconds: int) -> dict:
     result["cold_start_s"] = round(cold_start(store), 2)
     if http:
         result["http"] = http_comparison(store, scale, seconds)
+    if field_questions:
+        print("  one school's questions, uncached, against oxigraph ...", flush=True)
+        result["field"] = field.field_comparison(store, seconds)
     return result
 
 
