@@ -34,20 +34,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from urllib.parse import quote
 
 from pyoxigraph import Literal, NamedNode, Quad, Store, Variable
 
 from graph.errors import BuildError
 from graph.rdf import ID, PAS, RDF_TYPE, XSD, graph_iri
+from passerelle.paths import QUERIES_DIR
 
 SUMMARY = "summary"
 SUMMARY_ID = ID + "summary/"
 AGREEMENT_ID = ID + "agreement/"
 INFERRED = graph_iri("inferred")
-ROOT = Path(__file__).resolve().parent.parent
-LIVE_FIGURE_CHECK = ROOT / "queries" / "live" / "published-figures-check.rq"
+LIVE_FIGURE_CHECK = QUERIES_DIR / "live" / "published-figures-check.rq"
 # Every pair of schools is kept while there are at most this many pairs (100x: 44,850). Past
 # it (1000x: 4.5 million) each school keeps its closest partners-in-common, so that the
 # store stays within its memory bound; the build's metadata says how many pairs were kept.
