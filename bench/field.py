@@ -22,16 +22,15 @@ from urllib.parse import quote, urlencode
 from pyoxigraph import NamedNode
 
 from bench import peers
-from passerelle import canned
+from passerelle import canned, vocabulary
 from passerelle.builddir import StoreLink
 
 ROOT = Path(__file__).resolve().parent.parent
 CONNECTIONS = 16
 DISTINCT_LIMITS = 20  # requests per school before a URL repeats: 20 x 300 schools at 100x
 UNCACHED_RUNS = 5
-ID = "https://w3id.org/passerelle/id/institution/"
-PREFIXES = ("PREFIX pas: <https://w3id.org/passerelle/ontology#> "
-            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> ")
+ID = vocabulary.ID + "institution/"
+PREFIXES = vocabulary.sparql_prefixes("pas", "rdfs")
 # The question, the canned query that answers it, and the SPARQL one would write by hand
 # for oxigraph (no summaries: what the tool a user would pick answers from the data).
 HAND_WRITTEN = {

@@ -41,6 +41,7 @@ from pyoxigraph import Literal, NamedNode, Quad, Store, Variable
 from graph.errors import BuildError
 from graph.rdf import ID, PAS, RDF_TYPE, XSD, graph_iri
 from passerelle.paths import QUERIES_DIR
+from passerelle.vocabulary import sparql_prefixes
 
 SUMMARY = "summary"
 SUMMARY_ID = ID + "summary/"
@@ -55,10 +56,7 @@ MAX_PAIRS = 250_000
 # figures: partner -> country, type -> broader type -> its broader type.
 WALK = 4
 
-PREFIXES = """PREFIX pas: <https://w3id.org/passerelle/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
+PREFIXES = sparql_prefixes("pas", "rdfs", "skos")
 # Flat reads, one pass each; everything else is computed in Python from them.
 AGREEMENTS = PREFIXES + """
 SELECT ?agreement ?school ?partner ?status

@@ -30,7 +30,7 @@ from passerelle.lexer import blank_opaque, keyword
 
 _FORM = re.compile(keyword("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"), re.IGNORECASE)
 _TOKEN = re.compile(r"[{}()*]|[?$][\w\u00b7\u0300-\u036f\u203f\u2040]+|"
-                    + keyword("SELECT", "VALUES"), re.IGNORECASE)
+                    + keyword("SELECT", "VALUES", "LATERAL"), re.IGNORECASE)
 _SUBQUERY_AHEAD = re.compile(r"\s*" + keyword("SELECT"), re.IGNORECASE)
 ALL_TRIPLES = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 
@@ -53,8 +53,9 @@ def with_values(text: str, bindings: Mapping[str, NamedNode | Literal]) -> str:
     So every group pattern gets a block for the bound variables it mentions that are in its
     scope: all of them in the outer query, and inside a subquery only those the subquery
     projects (or all, for SELECT *), as pyoxigraph does. Terms are written by pyoxigraph.
-    VALUES data blocks, the braces around a subquery and an EXISTS inside a SELECT
-    expression get none. SELECT and ASK queries only; blank nodes cannot be VALUES terms
+    VALUES data blocks, the braces around a subquery, an EXISTS inside a SELECT
+    expression and the right side of LATERAL (which may not rebind its left side's
+    variables) get none. SELECT and ASK queries only; blank nodes cannot be VALUES terms
     (ValueError).
     """
     if not bindings:
@@ -112,7 +113,7 @@ def _group_scopes(blanked: str, bound: set[str]) -> list[tuple[int, set[str]]]:
     groups: list[tuple[int, set[str]]] = []
     frames: list[_Frame] = []  # the open braces, innermost last
     clause: _SelectClause | None = None
-    data_block_next = False
+    data_block_next = lateral_next = False
     for match in _TOKEN.finditer(blanked):
         token, scope = match.group(), (frames[-1].scope if frames else bound)
         if token[0] in "?$" and frames:
@@ -127,6 +128,14 @@ def _group_scopes(blanked: str, bound: set[str]) -> list[tuple[int, set[str]]]:
             clause = _SelectClause(scope)
         elif token.upper() == "VALUES":
             data_block_next = True
+        elif token.upper() == "LATERAL":
+            lateral_next = True
+        elif token == "{" and lateral_next:
+            # The right side of LATERAL may not rebind a variable in scope on its left
+            # (Oxigraph refuses the query); it sees the left side's value per row, and the
+            # outer group's VALUES block still fixes any variable met only here.
+            frames.append(_Frame(set()))
+            lateral_next = False
         elif token == "{" and (data_block_next or clause is not None and clause.parentheses):
             frames.append(_Frame(set()))  # a VALUES data block, or EXISTS in a SELECT clause
             data_block_next = False

@@ -36,6 +36,13 @@ SKOS_IN_SCHEME = SKOS + "inScheme"
 PREFIXES = {"pas": PAS, "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD, "skos": SKOS,
             "prov": PROV, "schema": SCHEMA, "dcterms": DCTERMS}
 
+
+
+def sparql_prefixes(*names: str) -> str:
+    """PREFIX lines for the named prefixes of `PREFIXES`, one a line, for queries in code."""
+    return "".join(f"PREFIX {name}: <{PREFIXES[name]}>\n" for name in names)
+
+
 # A remote store: the build's metadata, and the names a build's graphs are loaded under.
 BUILD_GRAPH = "urn:passerelle:build"
 METADATA = "urn:passerelle:metadata"

@@ -68,6 +68,17 @@ def test_the_answer_shows_the_value_even_where_no_pattern_binds_it(store):
     assert substituted == rewritten == [("given", A.value)] * 2
 
 
+def test_the_right_side_of_lateral_gets_no_block_and_sees_the_left_value(store):
+    # schools-sharing-partners' shape. A VALUES inside LATERAL would rebind ?x, which is in
+    # scope on the left: Oxigraph refuses such a query. The left side's ?x (and the outer
+    # block) fix it there: the two triples of a, as with pyoxigraph's substitution.
+    text = ("SELECT ?x ?o WHERE { { SELECT ?x WHERE { ?x ?p ?any } GROUP BY ?x } "
+            "LATERAL { SELECT ?x ?o WHERE { ?x ?p ?o } ORDER BY ?o } }")
+    substituted, rewritten = both(store, text, x=A)
+    assert substituted == rewritten == [(A.value, EX + "b"), (A.value, EX + "c")]
+    assert with_values(text, {"x": A}).count("VALUES") == 2  # the outer WHERE, the left
+
+
 def test_groups_that_do_not_mention_the_variable_get_no_block():
     text = "SELECT ?x WHERE { ?x ?p ?o OPTIONAL { ?o ?q ?r } FILTER EXISTS { ?x ?p ?r } }"
     rewritten = with_values(text, {"x": A})
