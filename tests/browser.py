@@ -125,6 +125,14 @@ def connect(port: int, limit: float = 20) -> DevTools:
             time.sleep(0.2)
 
 
+def open_page(browser: DevTools, url: str) -> None:
+    """Record console, log and page events, then load url and wait until it has loaded."""
+    for domain in ("Runtime", "Log", "Page"):
+        browser.call(f"{domain}.enable")
+    browser.call("Page.navigate", url=url)
+    assert browser.wait_for("document.readyState === 'complete'")
+
+
 def console_problems(events: list[dict]) -> list[str]:
     """Console errors, uncaught exceptions and CSP violations among the recorded events.
 

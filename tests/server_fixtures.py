@@ -111,12 +111,17 @@ def running_server(store: Path, log: Path, admin_token: str | None = None,
         wait_until_up(base + "/healthz", process, log)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Terminate the process; kill it if it has not exited within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_until_up(url: str, process: subprocess.Popen, log: Path, limit: float = 20) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from browser import console_problems
+from browser import console_problems, open_page
 from server_fixtures import running_server
 
 
@@ -18,13 +18,6 @@ def site(seed_store_path, tmp_path_factory):
     log = tmp_path_factory.mktemp("front-door") / "server.log"
     with running_server(seed_store_path, log, workers=1) as base:
         yield base
-
-
-def open_page(browser, url: str) -> None:
-    for domain in ("Runtime", "Log", "Page"):
-        browser.call(f"{domain}.enable")
-    browser.call("Page.navigate", url=url)
-    assert browser.wait_for("document.readyState === 'complete'")
 
 
 def test_landing_page_draws_without_errors(site, browser):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from browser import console_problems
+from browser import console_problems, open_page
 from server_fixtures import running_server
 
 
@@ -19,13 +19,6 @@ def live(seed_store_path, tmp_path_factory) -> str:
     log = tmp_path_factory.mktemp("browser") / "server.log"
     with running_server(seed_store_path, log) as base:
         yield base
-
-
-def open_page(browser, url: str) -> None:
-    for domain in ("Runtime", "Log", "Page"):
-        browser.call(f"{domain}.enable")
-    browser.call("Page.navigate", url=url)
-    assert browser.wait_for("document.readyState === 'complete'")
 
 
 def test_a_source_line_is_reached_by_its_anchor(browser, live):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from server_fixtures import free_port, wait_until_up
+from server_fixtures import free_port, stop, wait_until_up
 
 from passerelle.cli import main, server_url
 
@@ -49,12 +49,7 @@ def test_serve_prints_the_url_to_open(seed_store_path, tmp_path):
                          "(Ctrl-C to stop)\n")
         wait_until_up(f"http://127.0.0.1:{port}/healthz", process, log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         process.stdout.close()
 
 
