@@ -73,6 +73,21 @@ def client(app):
 
 
 @pytest.fixture
+def make_app(seed_store_path):
+    """Apps over the seed store with their own settings; their query processes stop after."""
+    made = []
+
+    def make(**settings):
+        app = create_app({**READ_ONLY, "STORE": seed_store_path, **settings})
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        app.extensions["passerelle-executor"].close()
+
+
+@pytest.fixture
 def admin_app(tmp_path):
     """An admin app (read-write, /update enabled) over an empty throw-away store."""
     return create_app({**READ_ONLY, "STORE": tmp_path / "store", "ADMIN_TOKEN": ADMIN_TOKEN})

@@ -33,20 +33,6 @@ ERASMUS_AGREEMENTS = (f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ ?a <{PAS}netw
                       f"<{ERASMUS}> }}")
 
 
-@pytest.fixture
-def make_app(seed_store_path):
-    made = []
-
-    def make(**settings):
-        app = create_app({**READ_ONLY, "STORE": seed_store_path, **settings})
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        app.extensions["passerelle-executor"].close()
-
-
 def count(client, query: str) -> int:
     answer = client.get("/sparql", query_string={"query": query}).get_json()
     return int(answer["results"]["bindings"][0]["n"]["value"])

@@ -20,9 +20,7 @@ from pathlib import Path
 
 import pytest
 from load.driver import run_load
-from server_fixtures import DARMSTADT_PARTNERS, EXPECTED_PAIRS, READ_ONLY, running_server
-
-from server import create_app
+from server_fixtures import DARMSTADT_PARTNERS, EXPECTED_PAIRS, running_server
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 MEMORY_HOG = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?f ?c"
@@ -44,21 +42,6 @@ def query_processes() -> dict[int, int]:
         if int(fields[1]) == os.getpid() and b"query_process.py" in command:
             found[int(stat.parent.name)] = int(fields[16])
     return found
-
-
-@pytest.fixture
-def make_app(seed_store_path):
-    """Apps over the seed store with their own settings; their query processes stop after."""
-    made = []
-
-    def make(**settings):
-        app = create_app({**READ_ONLY, "STORE": seed_store_path, **settings})
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        app.extensions["passerelle-executor"].close()
 
 
 def timed_get(client, url: str, **query_string):
