@@ -45,10 +45,12 @@ def _english_names() -> dict[str, str]:
 def _translated_names() -> dict[str, str]:
     """Normalised country name in another language -> code, from pycountry's translations.
 
-    A name that two countries share across languages is left out.
+    Names as ISO lists them come first; a name two languages give to two countries is left
+    out. The forms people write for an inverted one (`spoken_forms`) only fill in names no
+    listed one takes, and only where one country alone has that form.
     """
-    index: dict[str, str] = {}
-    ambiguous: set[str] = set()
+    listed: list[tuple[str, str]] = []
+    spoken: list[tuple[str, str]] = []
     others = sorted(p.name for p in Path(pycountry.LOCALES_DIR).iterdir()
                     if p.name not in FIRST_LANGUAGES)
     for language in (*FIRST_LANGUAGES, *others):
@@ -57,20 +59,45 @@ def _translated_names() -> dict[str, str]:
                                               languages=[language])
         except OSError:  # a locale without this domain
             continue
-        for name, code in _names_in(translation).items():
-            if name in index and index[name] != code:
-                ambiguous.add(name)
-            index.setdefault(name, code)
-    for name in ambiguous:
-        index.pop(name)
+        names = _names_in(translation)
+        # Within one language the first country to list a name keeps it, as ISO orders them.
+        firsts: dict[str, str] = {}
+        for name, code in names:
+            firsts.setdefault(normalise_name(name), code)
+        listed.extend(firsts.items())
+        spoken.extend((normalise_name(form), code) for name, code in names
+                      for form in spoken_forms(name))
+    index = _unambiguous(listed)
+    taken = {name for name, _ in listed}
+    index.update((name, code) for name, code in _unambiguous(spoken).items()
+                 if name not in taken)
     return index
 
 
-def _names_in(translation: gettext.NullTranslations) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for country in pycountry.countries:
-        for attribute in ("name", "official_name", "common_name"):
-            english = getattr(country, attribute, None)
-            if english:
-                found.setdefault(normalise_name(translation.gettext(english)), country.alpha_2)
-    return found
+def _unambiguous(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for name, code in pairs:
+        if index.setdefault(name, code) != code:
+            ambiguous.add(name)
+    return {name: code for name, code in index.items() if name not in ambiguous}
+
+
+def _names_in(translation: gettext.NullTranslations) -> list[tuple[str, str]]:
+    return [(translation.gettext(english), country.alpha_2) for country in pycountry.countries
+            for english in (getattr(country, a, None)
+                            for a in ("name", "official_name", "common_name")) if english]
+
+
+def spoken_forms(listed: str) -> tuple[str, ...]:
+    """How people write a name that ISO lists inverted; () for a name listed as written.
+
+    ISO's lists put the distinctive word first: "Russie, Fédération de" is written
+    "Fédération de Russie" or just "Russie". A head two countries share ("Corée, République
+    de", "Corée, République populaire démocratique de") is left out by the caller.
+    """
+    head, comma, tail = listed.partition(", ")
+    if not comma or ", " in tail:
+        return ()
+    joined = tail + head if tail.endswith("'") else f"{tail} {head}"
+    return (head, joined)

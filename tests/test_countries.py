@@ -6,6 +6,7 @@ import pytest
 
 from graph.countries import country_code, country_label, heading_country, read_aliases
 from graph.errors import BuildError
+from passerelle.countries import country_in_any_language, spoken_forms
 
 # Every distinct Country cell of 003 (cut -f1 | sort -u, header and blanks left out) and the
 # code it must give; USA, Russia and Turkey come from seeds/countries.toml.
@@ -76,3 +77,25 @@ def test_alias_table_with_a_bad_code_is_refused(tmp_path):
     aliases.write_text('[aliases]\n"Atlantis" = "QQ"\n', encoding="utf-8")
     with pytest.raises(BuildError, match="'Atlantis' names unknown country code 'QQ'"):
         read_aliases(aliases)
+
+
+def test_a_name_iso_lists_inverted_is_read_as_people_write_it():
+    # ISO's French list says "Russie, Fédération de" and "Corée, République de".
+    assert spoken_forms("Russie, Fédération de") == ("Russie", "Fédération de Russie")
+    assert spoken_forms("Iran, République islamique d'") == ("Iran", "République islamique d'Iran")
+    assert spoken_forms("Allemagne") == ()
+    assert country_in_any_language("Russie") == "RU"
+    assert country_in_any_language("Fédération de Russie") == "RU"
+    assert country_in_any_language("République de Corée") == "KR"
+
+
+def test_a_head_two_countries_share_is_not_guessed():
+    # "Corée, République de" (KR) and "Corée, République populaire démocratique de" (KP).
+    assert country_in_any_language("Corée") is None
+
+
+def test_a_spoken_form_never_takes_a_name_iso_lists():
+    # "Mexico" and "Perancis" (Malay for France) are listed names of one country each; no
+    # inverted entry of another language may take them away.
+    assert country_in_any_language("Mexico") == "MX"
+    assert country_in_any_language("Perancis") == "FR"
