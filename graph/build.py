@@ -37,6 +37,7 @@ from graph.resolve import Resolution, resolve_rows
 from passerelle.builddir import BuildDir, StoreLink, StoreLinkError, write_json
 from passerelle.matching import NAMES_FILE
 from passerelle.paths import ONTOLOGY_DIR
+from passerelle.search_index import SEARCH_FILE, Index
 from passerelle.vocabulary import package_version
 
 ONTOLOGY = ONTOLOGY_DIR / "passerelle.ttl"
@@ -135,6 +136,8 @@ def build(seeds_dir: Path, store_path: Path, allow: gate.Allow = gate.NOTHING) -
             try:
                 with _timed(dataset.timings, "load", dataset.peak_mib):
                     triples = store.write_store(build_dir, dataset.store)
+                with _timed(dataset.timings, "index", dataset.peak_mib):
+                    Index.read(build_dir.open()).save(build_dir.path / SEARCH_FILE)
                 metadata = _metadata(dataset, build_dir.id, triples)
                 metadata["history"] = history.extended(_read_metadata(published), metadata,
                                                        verdict)

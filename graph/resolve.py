@@ -268,7 +268,7 @@ def _link_warnings(row: PartnerRow, match, registry: Registry) -> list[str]:
                         f"{country}: link reported, not trusted")
     domains = [d for i in (*match[1], match[0]) for d in registry.entities[i].domains]
     if domains and not any(host == d or host.endswith("." + d) for d in domains):
-        warnings.append(f"link host {host} is not on the registry's domain(s) "
+        warnings.append(f"link host {host} is not on the matched record's domain(s) "
                         f"{', '.join(sorted(set(domains)))}: link reported, not trusted")
     return warnings
 

@@ -1,166 +1,36 @@
 """`/search?q=`: find schools, institutions, faculties, networks and countries by name.
 
-Names are the labels, alternative labels, acronyms and full names the graph holds, and the
-identifiers a researcher may paste: a Wikidata QID (``Q157808``, or its entity IRI), a ROR ID
-(``02kkvpp62``, or ``https://ror.org/02kkvpp62``), a country's ISO code. Matching ignores
-accents, case and punctuation ("ecole polytechnique" finds "École polytechnique").
-
-Ranking, best first: the whole name equals the query; a name starts with it; every word of
-the query starts a word of the name; the query is inside a name. Within a rank, the entity's
-own label beats an alias, then schools come before institutions, networks, countries and
-faculties, then the shorter name, then alphabetical order.
-
-The index is read from the store once per build (by triple patterns) and kept on the app;
-a rebuild changes the build id, and the next search reads the new build's names. HTML for
-browsers, JSON (``/search.json``, or ``Accept: application/json``) for the autocomplete of the
-header's search box and of the canned-query forms; ``kind=`` keeps one kind of entity
-(``institution`` keeps schools too: a school is an institution).
+What a name is and how results are ranked: `passerelle.search_index`. The index of the build
+being served is loaded once per build and per process, from the build's ``search.json``
+(written by `passerelle build`), or read from the store when there is none (a remote store).
+HTML for browsers, JSON (``/search.json``, or ``Accept: application/json``) for the
+autocomplete of the header's search box and of the canned-query forms; ``kind=`` keeps one
+kind of entity (``institution`` keeps schools too: a school is an institution).
 """
 
 from __future__ import annotations
 
-import re
 import threading
-import unicodedata
-from dataclasses import dataclass, field
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
-from pyoxigraph import NamedNode
 
+from passerelle.search_index import (
+    DEFAULT_LIMIT,
+    KIND_ORDER,
+    SEARCH_FILE,
+    Entry,
+    Index,
+    fold,
+)
 from passerelle.store import OpenStore
-from passerelle.vocabulary import ID, PAS, RDF_TYPE, RDFS, SKOS
+from passerelle.vocabulary import ID
 from server.errors import ApiError
 from server.store import current_store
 
 bp = Blueprint("search", __name__, template_folder="templates")
 
-RDFS_LABEL = RDFS + "label"
-WIKIDATA = "http://www.wikidata.org/entity/"
-ROR = "https://ror.org/"
-
-# Classes, most specific first: a school is also an institution, and is shown as a school.
-KINDS = {PAS + "School": "school", PAS + "Institution": "institution",
-         PAS + "Network": "network", PAS + "Country": "country", PAS + "Faculty": "faculty"}
-KIND_ORDER = ("school", "institution", "network", "country", "faculty")
 MAX_QUERY = 200
-DEFAULT_LIMIT, MAX_LIMIT = 20, 100
-
-# The properties an entity is found by (names and identifiers), and those that say what it
-# belongs to (CONTEXT).
-NAMES = (RDFS_LABEL, SKOS + "altLabel", SKOS + "prefLabel", PAS + "acronym",
-         "https://schema.org/alternateName", PAS + "fullName", PAS + "isoCode", PAS + "rorId",
-         "http://www.w3.org/2002/07/owl#sameAs", PAS + "country", PAS + "facultyOf")
-# Properties whose value is another entity: what the result says the entity belongs to.
-CONTEXT = {PAS + "country", PAS + "facultyOf"}
-
-
-def fold(text: str) -> str:
-    """Text as search compares it: no accents, case folded, words separated by one space."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.split(r"[\W_]+", bare.casefold())).strip()
-
-
-def identifier_of(value: str) -> str:
-    """The short form a researcher types for an identifier IRI: Q-number, ROR ID; else as is."""
-    for prefix in (WIKIDATA, ROR, "https://www.wikidata.org/wiki/", "http://ror.org/"):
-        if value.startswith(prefix):
-            return value.removeprefix(prefix)
-    return value
-
-
-@dataclass
-class Entry:
-    """One entity of the index: its label, kind, and every name it answers to (folded)."""
-
-    iri: str
-    kind: str
-    label: str = ""
-    names: dict[str, str] = field(default_factory=dict)  # folded -> as written
-    context: str = ""  # IRI of its country, or of its faculty's institution
-    folded_label: str = ""
-
-    @property
-    def key(self) -> str:
-        """What canned-query parameters take: the id after the kind's folder, a country code."""
-        local = self.iri.removeprefix(ID).split("/", 1)[-1]
-        return local.upper() if self.kind == "country" else local
-
-
-class Index:
-    """Every searchable entity of one build, and a flat list of all their folded names."""
-
-    def __init__(self, entries: dict[str, Entry]):
-        self.entries = entries
-        self.names = [(folded, written, entry) for entry in entries.values()
-                      for folded, written in entry.names.items()]
-
-    @classmethod
-    def read(cls, store) -> Index:
-        """Read by triple patterns, not one SPARQL join: a pattern is a range scan of the
-        store's indexes, and the whole index comes in about a second at 100x."""
-        entries: dict[str, Entry] = {}
-        for klass, kind in KINDS.items():
-            for quad in store.quads_for_pattern(None, NamedNode(RDF_TYPE), NamedNode(klass)):
-                entry = entries.setdefault(quad.subject.value, Entry(quad.subject.value, kind))
-                if KIND_ORDER.index(kind) < KIND_ORDER.index(entry.kind):
-                    entry.kind = kind
-        for prop in NAMES:
-            for quad in store.quads_for_pattern(None, NamedNode(prop), None):
-                entry = entries.get(quad.subject.value)
-                if entry is None:
-                    continue
-                if prop in CONTEXT:
-                    entry.context = quad.object.value
-                    continue
-                text = identifier_of(quad.object.value)
-                if prop == RDFS_LABEL and not entry.label:
-                    entry.label = text
-                entry.names.setdefault(fold(text), text)
-        for entry in entries.values():
-            entry.label = entry.label or next(iter(entry.names.values()), entry.iri)
-            entry.folded_label = fold(entry.label)
-        return cls(entries)
-
-    def label(self, iri: str) -> str:
-        entry = self.entries.get(iri)
-        return entry.label if entry else ""
-
-    def search(self, text: str, kind: str | None = None, limit: int = DEFAULT_LIMIT
-               ) -> list[tuple[Entry, str]]:
-        """The best entries for the text, with the name each matched by, best first."""
-        query = fold(identifier_of(text.strip()))
-        if not query:
-            return []
-        parts = query.split()
-        # Every match has each word of the query inside the name: a cheap test first.
-        best: dict[str, tuple] = {}
-        for folded, written, entry in self.names:
-            if parts[0] not in folded or not all(part in folded for part in parts[1:]):
-                continue
-            if kind and not (entry.kind == kind or (kind == "institution"
-                                                    and entry.kind == "school")):
-                continue
-            rank = (score(query, folded), folded == entry.folded_label, -len(folded), written)
-            if rank[0] > 0 and rank > best.get(entry.iri, (0,)):
-                best[entry.iri] = rank
-        ranked = sorted(best.items(), key=lambda item: (
-            -item[1][0], not item[1][1], KIND_ORDER.index(self.entries[item[0]].kind),
-            -item[1][2], self.entries[item[0]].folded_label))
-        return [(self.entries[iri], rank[3]) for iri, rank in ranked[:limit]]
-
-
-def score(query: str, name: str) -> int:
-    """How well a folded query matches a folded name: 4 equal, 3 prefix, 2 every query word
-    starts a word of the name, 1 inside, 0 not at all."""
-    if name == query:
-        return 4
-    if name.startswith(query):
-        return 3
-    words = name.split()
-    if all(any(w.startswith(part) for w in words) for part in query.split()):
-        return 2
-    return 1 if query in name else 0
+MAX_LIMIT = 100
 
 
 _lock = threading.Lock()
@@ -173,7 +43,12 @@ def index_of(opened: OpenStore) -> Index:
     if cached and cached[0] == build_id and not opened.writable:
         return cached[1]
     with _lock:
-        index = Index.read(opened.store)
+        saved = opened.directory / SEARCH_FILE if opened.directory else None
+        # A writable store changes under /update: its index is read from the store itself.
+        if saved and saved.is_file() and not opened.writable:
+            index = Index.load(saved)
+        else:
+            index = Index.read(opened.store)
         current_app.extensions["passerelle-search"] = (build_id, index)
     return index
 

@@ -148,7 +148,7 @@ def test_a_link_that_disagrees_with_the_record_is_reported(seed_build, store, li
     warnings = {o.line: o.detail for o in seed_build.dataset.report.lines
                 if o.source_id == TP_PARTNERS and o.outcome == "warning"}
     assert sorted(warnings) == [85, 157, 169, 175, 179, 254]
-    assert f"link host {host} is not on the registry's domain(s) {domain}" in warnings[line]
+    assert f"link host {host} is not on the matched record's domain(s) {domain}" in warnings[line]
     assert select(store, f"SELECT ?a {{ {agreement(TP_PARTNERS, line)} pas:sourceLine ?a }}") \
         == [(str(line),)]
 

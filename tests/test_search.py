@@ -8,9 +8,14 @@ polytechnique (l'X) is an institution; Erasmus+ is a network also written "ERASM
 
 from __future__ import annotations
 
-import pytest
+import json
+import shutil
 
-from server.search import Entry, Index, fold, identifier_of, score
+import pytest
+from pyoxigraph import Store
+
+from passerelle.search_index import SEARCH_FILE, Entry, Index, fold, identifier_of, score
+from passerelle.vocabulary import PAS
 
 TUM = "https://w3id.org/passerelle/id/institution/tum"
 JSON = {"Accept": "application/json"}
@@ -100,3 +105,34 @@ def test_search_page_lists_results_linked_to_their_pages(client):
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert '<a href="/id/institution/tum">Technical University of Munich</a>' in page.text
     assert "1 result for <q>munich</q>" in page.text
+
+
+def test_the_build_saves_the_index_it_reads_from_its_store(seed_build):
+    store = Store.read_only(str(seed_build.build_dir / "oxigraph"))
+    saved = Index.load(seed_build.build_dir / SEARCH_FILE)
+    assert saved.entries == Index.read(store).entries
+    tum = saved.entries[TUM]
+    assert (tum.kind, tum.label) == ("institution", "Technical University of Munich")
+    assert {"Q157808", "02kkvpp62", "TUM", "TU München"} <= set(tum.names.values())
+    # One entry per school, network and country the store holds (a school is not counted
+    # again as an institution).
+    for kind in ("School", "Network", "Country"):
+        count = f"SELECT (COUNT(DISTINCT ?e) AS ?n) {{ ?e a <{PAS}{kind}> }}"
+        expected = int(next(iter(store.query(count, use_default_graph_as_union=True)))[0].value)
+        assert sum(e.kind == kind.lower() for e in saved.entries.values()) == expected
+
+
+def test_a_server_searches_the_index_its_build_saved(seed_build, make_app, tmp_path):
+    build = shutil.copytree(seed_build.build_dir, tmp_path / "build")
+    entries = json.loads((build / SEARCH_FILE).read_text("utf-8"))
+    tum = next(e for e in entries if e["iri"] == TUM)
+    tum["names"]["only in the saved index"] = "Only In The Saved Index"
+    (build / SEARCH_FILE).write_text(json.dumps(entries), "utf-8")
+    found = make_app(STORE=build).test_client().get("/search.json?q=only+in+the+saved")
+    assert [r["iri"] for r in found.get_json()["results"]] == [TUM]
+    # Without the file (a remote store, an older build) the index is read from the store.
+    (build / SEARCH_FILE).unlink()
+    client = make_app(STORE=build).test_client()
+    assert client.get("/search.json?q=only+in+the+saved").get_json()["results"] == []
+    assert [r["iri"] for r in client.get("/search.json?q=munich").get_json()["results"]] \
+        == [TUM]
