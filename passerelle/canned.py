@@ -15,17 +15,19 @@ SPARQL that can be pasted into any editor::
     #+ timeout: 2
 
 The `#+` lines, with that prefix taken off, are one YAML mapping. A parameter ``x`` binds the
-variable ``?x``, which the query must project. Request values never touch the query text:
-each becomes a typed RDF term (`to_term`) passed with pyoxigraph ``substitutions``. A
-substituted variable also takes its value inside expressions evaluated before any pattern
-binds it (SEP-0007), so a query can tell whether an optional parameter was given with
-``BIND(COALESCE(isIRI(?x), false) AS ?xGiven)`` at the start of its WHERE clause; a parameter
-left out stays unbound. A parameter declared with ``column: false`` is still projected (so that
-pyoxigraph can bind it) but its column is left out of the result, whose columns are then only
-the ones the query documents. ``timeout`` (seconds, optional) lowers the query's time budget
-below the server's; it can never raise it. A parameter's ``example`` is a value that gives
-rows: the SPARQL editor's copy of the query has it written in (`editor_text`), help texts
-show it. The request arguments `RESERVED_PARAMETERS`
+variable ``?x``, which the query must project. Request text never touches the query text:
+each value becomes a typed RDF term (`to_term`), which pyoxigraph writes in the query where
+its variable stands, as a constant (`passerelle.inline`, read once at load: pyoxigraph plans
+around a constant, not around a substitution; a place that cannot take a constant keeps
+pyoxigraph ``substitutions`` for that parameter). Either way the value is visible inside
+expressions evaluated before any pattern binds it, so a query can tell whether an optional
+parameter was given with ``BIND(COALESCE(isIRI(?x), false) AS ?xGiven)`` at the start of its
+WHERE clause; a parameter left out stays unbound. A parameter declared with ``column: false``
+is still projected (so that it can be bound) but its column is left out of the result, whose
+columns are then only the ones the query documents. ``timeout`` (seconds, optional) lowers
+the query's time budget below the server's; it can never raise it. A parameter's ``example``
+is a value that gives rows: the SPARQL editor's copy of the query has it written in
+(`editor_text`), help texts show it. The request arguments `RESERVED_PARAMETERS`
 (format, time budget, paging) cannot be parameter names.
 """
 
@@ -33,7 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -47,6 +49,7 @@ from pyoxigraph import (
 )
 
 from passerelle import limits
+from passerelle.inline import Template
 from passerelle.jobs import QueryJob
 from passerelle.lexer import network_keywords
 from passerelle.names import with_names
@@ -146,6 +149,8 @@ class CannedQuery:
     params: tuple[Parameter, ...] = ()
     tags: tuple[str, ...] = ()
     timeout: float | None = None  # seconds; None: the server's budget
+    # Where the parameters' constants go (`load_query` reads it once; None: read when run).
+    template: Template | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         return {"name": self.name, "title": self.title, "description": self.description,
@@ -224,6 +229,7 @@ def load_query(path: Path) -> CannedQuery:
                             else limits.parse_seconds(str(timeout), "timeout"))
     except (TypeError, ValueError) as exc:
         raise CannedQueryError(f"{path}: {exc}") from exc
+    query = replace(query, template=Template.of(sparql, frozenset(names)))
     _check_query(path, query)
     return query
 
@@ -276,18 +282,22 @@ def _parameter(spec) -> Parameter:
 
 
 def _check_query(path: Path, query: CannedQuery) -> None:
-    """The text must be a SELECT query projecting every parameter's variable.
+    """The text must be a SELECT query projecting every parameter's variable, and parse with
+    every parameter's constant written in.
 
-    Running it once on an empty store with every parameter substituted checks both:
+    Running it once on an empty store with every parameter substituted checks the first two:
     pyoxigraph refuses a substitution of a variable the query does not project. A federated
     query (SERVICE) is never run to check it, since that could call out: rdflib parses it.
     """
     if "SERVICE" in network_keywords(query.sparql):
         _check_federated(path, query)
         return
-    dummy = {Variable(p.name): NamedNode("urn:passerelle:check") for p in query.params}
+    dummy = {p.name: NamedNode("urn:passerelle:check") for p in query.params}
     try:
-        answer = Store().query(query.sparql, substitutions=dummy)
+        answer = Store().query(query.sparql,
+                               substitutions={Variable(k): v for k, v in dummy.items()})
+        written = job(query, dummy, 1)
+        Store().query(written.query, **written.options())
     except (SyntaxError, RuntimeError, ValueError) as exc:
         raise CannedQueryError(f"{path}: {exc}") from exc
     if not isinstance(answer, QuerySolutions):
@@ -324,9 +334,11 @@ def run(store: GraphStore, query: CannedQuery, values: Mapping[str, str],
 
 def job(query: CannedQuery, bound: Mapping[str, NamedNode | Literal], row_cap: int,
         offset: int = 0) -> QueryJob:
-    """The query with its bound terms, as a `passerelle.jobs.QueryJob`."""
-    return QueryJob(query.sparql, row_cap=row_cap, offset=offset,
-                    substitutions=tuple(bound.items()))
+    """The query with its bound terms written in, as a `passerelle.jobs.QueryJob`."""
+    template = query.template or Template.of(query.sparql, frozenset(bound))
+    text, substituted = template.fill(bound)
+    return QueryJob(text, row_cap=row_cap, offset=offset,
+                    substitutions=tuple(substituted.items()))
 
 
 def result_of(query: CannedQuery, bound: Mapping[str, NamedNode | Literal], page: Rows,

@@ -8,17 +8,20 @@ query's own fault or the store's; never an exception across the socket). They ar
 frozen dataclasses of standard and pyoxigraph values, so they travel as pickles over
 `multiprocessing.connection` and can be compared in tests.
 
-This module imports only the standard library, pyoxigraph, `passerelle.lexer` and
+This module imports only the standard library, pyoxigraph, `passerelle.lexer`,
+`passerelle.inline` and
 `passerelle.results` (`Rows`, the SPARQL-JSON writer): the query process
 (`server/query_process.py`) imports it, and must start in a fraction of a second.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 
 from pyoxigraph import (
+    Literal,
     NamedNode,
     QueryBoolean,
     QueryResultsFormat,
@@ -29,6 +32,7 @@ from pyoxigraph import (
     serialize,
 )
 
+from passerelle.inline import fill
 from passerelle.lexer import has_dataset_clause, network_keywords
 from passerelle.results import QUERY_ERRORS, Rows, error_reply, json_term, results_body, rows
 
@@ -76,6 +80,14 @@ class QueryJob:
     formats: tuple[tuple[str, str, str], ...] | None = None  # (kind, "ok"|"refused", value)
     store: str = ""
     fresh: bool = False
+
+    @classmethod
+    def bound(cls, query: str, terms: Mapping[str, NamedNode | Literal], **fields) -> QueryJob:
+        """The job of a query whose variables are bound to these terms: written in as
+        constants where they can be (`passerelle.inline`: pyoxigraph plans a constant, not a
+        substitution), substituted elsewhere."""
+        text, substituted = fill(query, terms)
+        return cls(text, substitutions=tuple(substituted.items()), **fields)
 
     def options(self) -> dict:
         """The keyword arguments of pyoxigraph's `Store.query` for this job."""

@@ -211,8 +211,8 @@ def _entity_iri(path: str) -> NamedNode:
 def describe(iri: NamedNode) -> Rows:
     """Every triple, in any graph, with the entity as subject or object (at most the row
     cap, as rows ?s ?p ?o ?entity: a bound variable must be projected)."""
-    return execution().rows(QueryJob(DESCRIBE, row_cap=int(current_app.config["ROW_CAP"]),
-                                     substitutions=(("entity", iri),)))
+    return execution().rows(QueryJob.bound(DESCRIBE, {"entity": iri},
+                                           row_cap=int(current_app.config["ROW_CAP"])))
 
 
 def entity_view(iri: NamedNode) -> dict:
@@ -221,8 +221,8 @@ def entity_view(iri: NamedNode) -> dict:
     items = int(current_app.config.get("PAGE_ITEMS", PAGE_ITEMS))
     view: dict = {"iri": iri.value, "more": {}}
     for name, query, selected, order in LISTS:
-        found = execution().rows(QueryJob(query % {"items": items + 1}, row_cap=items,
-                                          substitutions=(("entity", iri),)))
+        found = execution().rows(QueryJob.bound(query % {"items": items + 1}, {"entity": iri},
+                                                row_cap=items))
         view[name] = _dicts(found)
         if found.truncated:
             view["more"][name] = _sparql_link(
@@ -279,8 +279,7 @@ def query_rows(query: str, row_cap: int | None = None, **bound) -> list[dict]:
     """A page's query run through the funnel (the request's budget, at most the row cap),
     its variables bound to these terms; rows as dicts of plain values."""
     cap = row_cap or int(current_app.config["ROW_CAP"])
-    return _dicts(execution().rows(QueryJob(query, row_cap=cap,
-                                            substitutions=tuple(bound.items()))))
+    return _dicts(execution().rows(QueryJob.bound(query, bound, row_cap=cap)))
 
 
 def _dicts(found: Rows) -> list[dict]:
