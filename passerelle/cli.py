@@ -152,9 +152,13 @@ def diff(store: str, seeds: Path, **remote_options: str | None) -> None:
               default=SEEDS_DIR, show_default=True,
               help="Folder with sources.toml and the documents.")
 def validate(seeds: Path) -> None:
-    """Run every build stage up to SHACL validation, without touching any store."""
+    """Run every build stage up to SHACL validation, without touching any store.
+
+    Exits 1 when the report has errors (as `passerelle build` would refuse to publish),
+    naming where each one is; warnings alone exit 0."""
     from graph.build import assemble
     from graph.errors import BuildError
+    from graph.gate import LISTED
     from graph.report import summary_text
 
     try:
@@ -162,6 +166,12 @@ def validate(seeds: Path) -> None:
     except BuildError as exc:
         raise click.ClickException(f"invalid: {exc}") from exc
     click.echo(summary_text(dataset.report, "(not loaded: validate only)", len(dataset.quads)))
+    errors = dataset.report.of_outcome("error")
+    if errors:
+        where = ", ".join(f"{error.source_id}:{error.line}" for error in errors[:LISTED])
+        more = f" and {len(errors) - LISTED} more" if len(errors) > LISTED else ""
+        raise click.ClickException(f"invalid: the report has {len(errors)} error(s) (listed "
+                                   f"above), at {where}{more}")
 
 
 @main.command()

@@ -243,3 +243,13 @@ def test_an_unreadable_published_store_is_named_with_the_way_out(seeds, tmp_path
     assert result.exit_code == 1
     assert f"{broken}: cannot read the published store to compare with (" in result.output
     assert "remove the store link and build afresh" in result.output
+
+
+def test_validate_fails_when_the_report_has_errors(seeds):
+    break_tum_and_leuven(seeds)
+    result = CliRunner().invoke(main, ["validate", "--seeds", str(seeds)])
+    assert result.exit_code == 1
+    assert f"error: {LIST_ID}:20: line is not valid UTF-8" in result.output  # the report
+    assert result.output.splitlines()[-1] == (
+        f"Error: invalid: the report has 2 error(s) (listed above), at {LIST_ID}:20, "
+        f"{LIST_ID}:41")
