@@ -144,6 +144,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     from server.executor import QueryPool
     from server.store import LinkFollower
+    from server.updater import Updater
 
     app = Flask(__name__)
     app.config.update(DEFAULTS)
@@ -193,5 +194,10 @@ def create_app(config: dict | None = None) -> Flask:
                       reconcile.bp, vendor.bp, ontology.bp, sources.bp):
         app.register_blueprint(blueprint)
     if token:
+        # Local updates on a thread without network; a remote store's are HTTP requests.
+        updater = Updater(sandbox=bool(app.config["QUERY_SANDBOX"])
+                          and not is_url(app.config["STORE"]))
+        updater.check()  # refuse to start, saying why, rather than update unprotected
+        app.extensions["passerelle-updater"] = updater
         app.register_blueprint(sparql.update_bp)
     return app

@@ -11,6 +11,9 @@ A query runs in a query process (`server.executor`) within its time budget: the 
 ``QUERY_TIMEOUT``, or less when the request says ``timeout=<seconds>``; past it, 503. An
 answer has at most ``ROW_CAP`` rows or triples; ``X-Passerelle-Truncated`` says whether
 some were cut.
+
+An update runs on the server's one update thread, which cannot open a network socket
+(`server.updater`): a LOAD or SERVICE the guard in front missed fails there, 400.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from server.negotiation import GRAPH, RESULTS, Format, negotiate, prefers_html
 from server.pages import render_query_page
 from server.sparql_text import check_no_network, with_using
 from server.store import current_store
+from server.updater import REFUSED_SIGN
 from server.urls import public_path
 
 # The longest query or update text accepted, in characters. The whole request body is
@@ -78,9 +82,15 @@ def update():
     check_no_network(operation.text, update=True, base_iri=base_iri, allowed_services=frozenset())
     text = with_using(operation.text, operation.default_graphs, operation.named_graphs)
     try:
-        current_store().store.update(text, base_iri=base_iri)
+        current_app.extensions["passerelle-updater"].run(current_store().store, text, base_iri)
     except SyntaxError as exc:
         raise ApiError(400, "Update syntax error", str(exc)) from exc
+    except PermissionError as exc:
+        if REFUSED_SIGN not in str(exc):
+            raise ApiError(400, "Update failed", str(exc)) from exc
+        raise ApiError(400, "Remote call refused", "the update tried to reach another "
+                       "server (LOAD or SERVICE): this endpoint never contacts other "
+                       "servers") from exc
     except (OSError, RuntimeError, ValueError) as exc:  # e.g. CREATE of an existing graph
         raise ApiError(400, "Update failed", str(exc)) from exc
     return Response(status=204)

@@ -7,7 +7,8 @@ linear scans of `passerelle.lexer` (re-exported here):
   SERVICE it sees, with a clear 400. `check_no_network` decides, when an allowlist is
   configured, whether a query may go to the processes that do have network: only a text
   rdflib parses, whose every SERVICE endpoint is allowlisted. For an update (admin only,
-  run in the server process) it refuses SERVICE and LOAD.
+  run in the server process) it refuses SERVICE and LOAD with a clear 400; the protection
+  is again below SPARQL: updates run on a thread without network (`server.updater`).
 - How to apply the protocol's ``using-graph-uri`` / ``using-named-graph-uri`` to an update
   (`with_using`): pyoxigraph takes no dataset for updates, so the equivalent ``USING``
   clauses are written before the ``WHERE`` of each DELETE/INSERT operation.

@@ -14,6 +14,8 @@ in well under a second; the old regex froze a worker 72 s on 100 KB).
 
 from __future__ import annotations
 
+import errno
+import random
 import socket
 import subprocess
 import sys
@@ -26,20 +28,32 @@ import urllib.request
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from server_fixtures import running_server
+from pyoxigraph import Store
+from server_fixtures import ADMIN_TOKEN, READ_ONLY, running_server
 
+from server import create_app
 from server.sparql_text import blank_opaque, network_keywords
+from server.updater import Updater
 
 MARKER = b"LISTENER-BODY-7f3a"
 
 
 class Listener:
-    """A loopback TCP server that counts connections and answers each with a 403."""
+    """A loopback TCP server that counts connections and answers each with a 403.
+
+    It listens on an address of its own in 127.0.0.0/8, not on 127.0.0.1: the servers of
+    other tests (and of other test runs on the machine) listen on 127.0.0.1 at ports picked
+    free then bound later, and their readiness probes, sent to such a port, could reach a
+    listener that the system had just given the same port (one connection counted, once,
+    under heavy parallel load). No one but the queries under test knows this address.
+    """
 
     def __init__(self):
-        self.server = socket.create_server(("127.0.0.1", 0))
+        self.host = "127.{}.{}.{}".format(*random.sample(range(2, 255), 3))
+        self.server = socket.create_server((self.host, 0))
         self.server.settimeout(0.2)
         self.port = self.server.getsockname()[1]
+        self.base = f"http://{self.host}:{self.port}/"
         self.connections = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -74,9 +88,8 @@ def listener():
     made.close()
 
 
-def issue_spellings(port: int) -> list[str]:
-    """Every spelling the issue reports past the old guard, aimed at the listener."""
-    base = f"http://127.0.0.1:{port}/"
+def issue_spellings(base: str) -> list[str]:
+    """Every spelling the issue reports past the old guard, aimed at the listener's base."""
     return [
         f"SELECT * WHERE {{ BIND(<urn:\\u0041#> AS ?z) SERVICE <{base}x> {{ ?s ?p ?o }} }}",
         f"PREFIX ex: <urn:x#> PREFIX r: <{base}> "
@@ -112,7 +125,7 @@ def live(seed_store_path, tmp_path_factory):
 
 
 def test_no_spelling_of_the_issue_reaches_the_listener(live, listener):
-    for query in issue_spellings(listener.port):
+    for query in issue_spellings(listener.base):
         for method in ("GET", "POST"):
             status, body = ask(live, query, method)
             assert status in (400, 500), (query, status, body)
@@ -135,7 +148,7 @@ ENDPOINTS = ["<{base}x>", "r:x", ":x", "?e"]
 def test_no_generated_spelling_reaches_the_listener(live, before, keyword, endpoint, glue):
     with_listener = Listener()
     try:
-        base = f"http://127.0.0.1:{with_listener.port}/"
+        base = with_listener.base
         query = (f"PREFIX ex: <urn:x#> PREFIX r: <{base}> PREFIX : <{base}> SELECT * WHERE {{ "
                  f"VALUES ?e {{ <{base}x> }} "
                  + "".join(piece + space for piece, space in before) + glue
@@ -157,7 +170,7 @@ def test_the_control_without_the_sandbox_the_listener_is_reached(seed_store_path
     monkeypatch.setenv("PASSERELLE_QUERY_SANDBOX", "off")
     with running_server(seed_store_path, tmp_path / "server.log", workers=1,
                         keep_env=("PASSERELLE_QUERY_SANDBOX",)) as base:
-        query = issue_spellings(listener.port)[3]  # SERVICE:x
+        query = issue_spellings(listener.base)[3]  # SERVICE:x
         ask(base, query, "POST")
         time.sleep(0.3)
     assert listener.connections >= 1
@@ -165,13 +178,84 @@ def test_the_control_without_the_sandbox_the_listener_is_reached(seed_store_path
 
 def test_a_sandboxed_process_cannot_connect_anywhere(listener):
     code = ("import socket, sys; from passerelle.sandbox import isolate; print(isolate()); "
-            f"s = socket.socket(); s.settimeout(2); s.connect(('127.0.0.1', {listener.port}))")
+            "s = socket.socket(); s.settimeout(2); "
+            f"s.connect(('{listener.host}', {listener.port}))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=30)
     assert done.returncode == 1
     assert done.stdout.strip() in ("netns", "userns")
     assert "Network is unreachable" in done.stderr
     assert listener.connections == 0
+
+
+# --- the admin's updates: run on a thread that has no network ---------------------------
+
+def update_spellings(base: str) -> list[str]:
+    """Updates that would reach the listener: LOAD, and each query spelling as the WHERE of
+    an INSERT (``SERVICE:x`` among them, which the lexical guard does not see)."""
+    wheres = [query.split("SELECT * WHERE", 1) for query in issue_spellings(base)]
+    return [f"LOAD <{base}data.ttl>", f"LOAD SILENT <{base}data.ttl> INTO GRAPH <urn:g>"] + [
+        f"{prologue} INSERT {{ <urn:s> <urn:p> <urn:o> }} WHERE {where}"
+        for prologue, where in wheres]
+
+
+def post_update_in_process(client, text: str):
+    return client.post("/update", data=text.encode(), headers={
+        "Content-Type": "application/sparql-update",
+        "Authorization": f"Bearer {ADMIN_TOKEN}"})
+
+
+def test_no_update_reaches_the_listener(admin_client, listener):
+    spellings = update_spellings(listener.base)
+    assert not network_keywords(spellings[5])  # SERVICE:x: past the guard, to the sandbox
+    for text in spellings:
+        response = post_update_in_process(admin_client, text)
+        assert response.status_code == 400, (text, response.get_json())
+        assert response.get_json()["error"]["title"] == "Remote call refused", text
+        assert MARKER not in response.data
+    time.sleep(0.3)
+    assert listener.connections == 0
+
+
+def test_the_control_without_the_sandbox_an_update_reaches_the_listener(tmp_path, listener):
+    app = create_app({**READ_ONLY, "STORE": tmp_path / "store", "ADMIN_TOKEN": ADMIN_TOKEN,
+                      "QUERY_SANDBOX": False})
+    try:
+        post_update_in_process(app.test_client(), update_spellings(listener.base)[5])
+        time.sleep(0.3)
+    finally:
+        app.extensions["passerelle-executor"].close()
+    assert listener.connections >= 1
+
+
+def test_the_update_thread_cannot_open_a_network_socket_and_others_can(listener):
+    seen = {}
+
+    def on_the_thread():
+        try:
+            Store().update(f"LOAD <{listener.base}data.ttl>")
+        except OSError as exc:
+            seen["load"] = str(exc)
+        for family in (socket.AF_INET, socket.AF_INET6):
+            try:
+                socket.socket(family).close()
+            except OSError as exc:
+                seen[family] = exc.errno
+        with socket.socket(socket.AF_UNIX):
+            seen["unix"] = "opened"
+
+    updater = Updater(sandbox=True)
+    try:
+        updater.check()
+        updater._thread.submit(on_the_thread).result(timeout=30)
+    finally:
+        updater.close()
+    assert seen == {"load": "Permission denied (os error 13)", socket.AF_INET: errno.EACCES,
+                    socket.AF_INET6: errno.EACCES, "unix": "opened"}
+    with socket.create_connection((listener.host, listener.port), timeout=5):
+        pass  # this thread (and the rest of the server) keeps its network
+    time.sleep(0.3)
+    assert listener.connections == 1  # that control connection, none from the update
 
 
 # --- the guard in front: linear, a courtesy ---------------------------------------------
