@@ -49,6 +49,7 @@ load-test: setup
 # latency, HTTP side by side with oxigraph serve-read-only (wrk from Debian). About 40 minutes;
 # results in bench/results/latest.{json,md}. BENCH_ARGS="--scales 1 10" for a short run.
 bench: setup
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

@@ -1,11 +1,12 @@
 """The HTTP side of the benchmark: start each server on loopback, load it with wrk, stop it.
 
-Every Python server runs on the same WSGI server with the same settings as
-`passerelle serve` (gunicorn, gthread workers, access log): Passerelle itself, Passerelle
-with server/caching.py, the rdflib baseline (bench/rdflib_endpoint.py) and the trivial
-route (bench/apps.py). The native peer is ``oxigraph serve-read-only`` on the same store
-directory. The load generator is wrk (Debian package), with bench/mix.lua cycling through
-the same queries for every server. Everything binds 127.0.0.1 and stops by itself.
+`passerelle serve` runs on granian (server/wsgi.py); the other Python servers (Passerelle
+with server/caching.py, the rdflib baseline bench/rdflib_endpoint.py, the trivial route
+bench/apps.py) still run on gunicorn (gthread workers, access log: what `passerelle serve`
+ran before granian), installed with the ``bench`` extra (`make bench` installs it). The
+native peer is ``oxigraph serve-read-only`` on the same store directory. The load generator
+is wrk (Debian package), with bench/mix.lua cycling through the same queries for every
+server. Everything binds 127.0.0.1 and stops by itself.
 """
 
 from __future__ import annotations
@@ -25,13 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from passerelle.builddir import StoreLink
-from server.wsgi import ACCESS_LOG_FORMAT, REQUEST_TIMEOUT, THREADS, default_workers
+from server.wsgi import THREADS
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 READY_TIMEOUT_S = 300  # the rdflib baseline parses the whole dump before it answers
 WRK_TIMEOUT = "10s"  # a request still unanswered after this counts as a timeout
 SPARQL_JSON = "application/sparql-results+json"
+# gunicorn as `passerelle serve` ran it before granian: 2 workers per core + 1, a 60 s
+# heartbeat, the access log without its user field and with each request's milliseconds.
+GUNICORN_WORKERS = 2 * (os.cpu_count() or 1) + 1
+GUNICORN_TIMEOUT = 60
+GUNICORN_LOG_FORMAT = '%(h)s - - %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 
 
 @dataclass
@@ -58,12 +64,13 @@ def free_port() -> int:
 
 def gunicorn(name: str, app: str, ready_path: str, env: dict[str, str],
              preload: bool = False) -> Server:
-    """A server for a WSGI app on gunicorn with `passerelle serve`'s read-only settings."""
+    """A server for a WSGI app on gunicorn with the read-only settings `passerelle serve`
+    had on gunicorn."""
     port = free_port()
     command = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-               "--workers", str(default_workers()), "--worker-class", "gthread",
-               "--threads", str(THREADS), "--timeout", str(REQUEST_TIMEOUT),
-               "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT]
+               "--workers", str(GUNICORN_WORKERS), "--worker-class", "gthread",
+               "--threads", str(THREADS), "--timeout", str(GUNICORN_TIMEOUT),
+               "--access-logfile", "-", "--access-logformat", GUNICORN_LOG_FORMAT]
     if preload:
         command.append("--preload")
     return Server(name, [*command, app], ready_path, env, port)

@@ -182,7 +182,7 @@ def validate(seeds: Path) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
               help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: 2 per core + 1; always 1 in admin mode).")
+              help="Worker processes (default: one per core; always 1 in admin mode).")
 @click.option("--base-url", default=None, metavar="URL",
               help="The public address of the service, for the URLs answers carry (Link, "
               "VoID, service description) [env PASSERELLE_BASE_URL; default: "
@@ -190,7 +190,7 @@ def validate(seeds: Path) -> None:
 @remote_store_options
 def serve(store: str, host: str, port: int, workers: int | None, base_url: str | None,
           **remote_options: str | None) -> None:
-    """Serve the store over HTTP (SPARQL endpoint, canned queries, pages) with gunicorn.
+    """Serve the store over HTTP (SPARQL endpoint, canned queries, pages) with granian.
 
     Read-only for everyone. With PASSERELLE_ADMIN_TOKEN set, the store is opened read-write
     and POST /update takes SPARQL updates bearing that token (Authorization: Bearer ...).

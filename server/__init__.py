@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = limits.MAX_BODY_BYTES
 MIN_ADMIN_TOKEN_LENGTH = 16
-# Query processes per server process when nothing says (gunicorn sets one per thread).
+# Query processes per server process when nothing says (server.wsgi.serve sets its own).
 QUERY_PROCESSES = 4
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 

@@ -39,7 +39,7 @@ from server.urls import public_path
 
 # The longest query or update text accepted, in characters. The whole request body is
 # capped separately (MAX_CONTENT_LENGTH); a GET is capped by the WSGI server's request-line
-# limit (8 KB under gunicorn): longer queries are POSTed.
+# limit (8 KB, server.wsgi.REQUEST_LINE_LIMIT): longer queries are POSTed.
 MAX_QUERY_LENGTH = limits.MAX_QUERY_LENGTH
 
 FORM = "application/x-www-form-urlencoded"

@@ -1,77 +1,109 @@
-"""`serve()`: the app under gunicorn, started in-process (no gunicorn command line).
+"""`serve()`: the app under granian (a Rust HTTP server, WSGI interface), started in-process.
+
+Why granian and not gunicorn: connections are held by granian's async Rust runtime, not by
+Python threads, so clients that send a request slowly, or never finish it, or never read
+the answer, hold no thread that others need (measured in the README, "Security and
+limits": 200 slow-header sockets and 40 stalled dump readers, probes answered within 1 s on
+granian, none on gunicorn gthread).
 
 Two modes, chosen by the environment the server starts in:
 
-- read-only (the public service): several processes, each opening the store read-only,
-  each with ``threads`` threads. Queries run in query processes (`server.executor`, one per
-  thread) that are killed when their time budget runs out, so a thread waiting on a
-  runaway query holds nothing but itself, and the other threads keep answering.
+- read-only (the public service): ``workers`` processes (one per core by default), each
+  opening the store read-only, each running the app in ``BLOCKING_THREADS`` threads and its
+  queries in at most ``threads`` query processes (`server.executor`, killed when their time
+  budget runs out). A thread waits for a free query process within its query's budget.
 - admin (``PASSERELLE_ADMIN_TOKEN`` set): the store is opened read-write, which RocksDB
-  allows one process to do, so one process serves with threads.
+  allows one process to do, so one process serves, with ``ADMIN_THREADS`` threads.
 
-A worker takes a connection only when one of its threads is free to serve it (gunicorn's
-``worker_connections`` = ``threads``, so no keep-alive): otherwise a request could wait
-behind runaway queries in a busy worker while another worker idles. Waiting requests stay
-in the listening socket's queue, which every worker takes from.
+What granian leaves to the app (`Guard`, in front of Flask):
 
-``REQUEST_TIMEOUT`` is gunicorn's heartbeat: a worker process whose main loop is stuck
-that long is killed and replaced (a last resort; queries are stopped long before).
+- a path and query string longer than ``REQUEST_LINE_LIMIT`` get a 414 in the project's
+  error shape (a GET query of up to about 8 KB; longer ones are POSTed). granian's own head
+  buffer (``HTTP1_BUFFER``) is larger, so that this check is reached; a head beyond it gets
+  granian's bare 431.
+- granian copies the server's environment into every request's WSGI environ: the
+  ``PASSERELLE_*`` variables (the admin token, a remote store's password) are taken out.
+
+What granian does not bound: the time a client takes to send a request's body. granian
+hands a request to a thread once its head has arrived, and the thread reading a body that
+never comes waits until the client hangs up (reading it from another thread and giving up
+on it freezes the worker: granian's body cannot be abandoned). Hence many threads per
+worker (``BLOCKING_THREADS``; an idle one costs a stack, not CPU): a client must hold that
+many connections per worker to lock others out; a reverse proxy that buffers request
+bodies (nginx does by default) closes the rest of the hole (README, "Security and limits").
+
+Query processes die with the worker that started them (`server.query_process` watches its
+parent and its socket), and granian stops (then kills, after ``WORKER_KILL_TIMEOUT``) its
+workers when it is stopped; a worker that dies is replaced (``respawn_failed_workers``).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
-from gunicorn.app.base import BaseApplication
-from gunicorn.http.errors import ParseException
+from flask import Flask
 
 from passerelle.builddir import StoreLink
 from passerelle.remote import endpoint_from, is_url
 from passerelle.remote_store import RemoteStore
 from server import check_admin_token, check_base_url, create_app, settings_from_environment
-from server.errors import ApiError, error_response
+from server.errors import ApiError
 from server.executor import check_sandbox
 
-REQUEST_TIMEOUT = 60  # seconds
+THREADS = 8  # query processes per read-only worker
+# Requests served at once per read-only worker: far more than query processes (the others
+# wait for one within their budget), so that clients slow to send a body, each holding a
+# thread until it hangs up, must be that many to lock others out.
+BLOCKING_THREADS = 128
 ADMIN_THREADS = 4
-THREADS = 8  # per read-only worker process: each may wait on one query process
-# gunicorn's largest request line: a GET query of up to about 8 KB; longer ones are POSTed.
-REQUEST_LINE_LIMIT = 8190
-# gunicorn's default access log line without its user field (%(u)s), which gunicorn decodes
-# from an "Authorization: Basic" header: a client sending the admin token that way must not
-# get it written to the log. With the time each request took, in milliseconds.
-ACCESS_LOG_FORMAT = '%(h)s - - %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+REQUEST_LINE_LIMIT = 8190  # bytes of path and query string
+HTTP1_BUFFER = 65536  # granian's largest request head, above REQUEST_LINE_LIMIT
+HEADER_TIMEOUT = 5  # seconds for a client to send a request's head, else closed
+WORKER_KILL_TIMEOUT = 10  # seconds a stopped worker gets before it is killed
+# granian's access log without the query string (which may carry a query's text) and
+# without any header (credentials), with the time each request took, in milliseconds.
+ACCESS_LOG_FORMAT = ('%(addr)s - [%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d '
+                     '%(dt_ms).0fms')
+REFUSED = "passerelle.refused"  # environ key: the ApiError Guard found, raised by Flask
 
 
-class _Gunicorn(BaseApplication):
-    """gunicorn running create_app(app_config) in each worker, with these options."""
+class Guard:
+    """The WSGI app granian runs: Flask, behind the checks granian does not make."""
 
-    def __init__(self, app_config: dict, options: dict):
-        self.app_config = app_config
-        self.options = options
-        super().__init__()
+    def __init__(self, app: Flask):
+        self.app = app
+        self.hidden = [key for key in os.environ if key.startswith("PASSERELLE_")]
+        app.before_request(_raise_refused)
 
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
+    def __call__(self, environ: dict, start_response):
+        for key in self.hidden:
+            environ.pop(key, None)
+        if len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) \
+                > REQUEST_LINE_LIMIT:
+            environ[REFUSED] = ApiError(
+                414, "URI too long", f"the path and query string are longer than "
+                f"{REQUEST_LINE_LIMIT} bytes; send a long query with POST")
+        return self.app(environ, start_response)
 
-    def load(self):
-        app = create_app(self.app_config)
-        # A body gunicorn cannot read (a malformed chunk, a missing terminator) surfaces when
-        # the view reads it: the client's fault, answered 400, not a 500 with a traceback.
-        app.register_error_handler(ParseException, _bad_body)
-        return app
+
+def _raise_refused() -> None:
+    from flask import request
+
+    if REFUSED in request.environ:
+        raise request.environ[REFUSED]
 
 
-def _bad_body(exc: ParseException):
-    return error_response(ApiError(400, "Bad request body",
-                                   f"the request body could not be read: {exc}"))
+def load_app(app_config: dict) -> Guard:
+    """The app of one worker (called in the worker, after granian forked it)."""
+    return Guard(create_app(app_config))
 
 
 def default_workers() -> int:
-    """gunicorn's rule of thumb: two per core, plus one."""
-    return 2 * (os.cpu_count() or 1) + 1
+    """One worker per core: connections wait in granian's runtime, not in threads, and the
+    queries run in query processes of their own."""
+    return os.cpu_count() or 1
 
 
 def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
@@ -84,6 +116,10 @@ def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
     (FileNotFoundError) when there is no store to serve read-only: checked here, before any
     worker starts.
     """
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+
     environment = settings_from_environment(os.environ)
     token = environment.get("ADMIN_TOKEN")
     check_admin_token(token)
@@ -93,16 +129,11 @@ def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
                             or f"http://{host}:{port}")
     if environment.get("QUERY_SANDBOX", True):
         check_sandbox()  # refuse to start, saying why, rather than serve without it
-    options = {"bind": f"{host}:{port}", "limit_request_line": REQUEST_LINE_LIMIT,
-               "accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT,
-               "preload_app": False, "worker_class": "gthread",
-               "timeout": REQUEST_TIMEOUT}
     if token is not None:
         if workers not in (None, 1):
             raise ValueError("an admin server (PASSERELLE_ADMIN_TOKEN set) runs one process: "
                              "it holds the store open for writing")
-        threads = ADMIN_THREADS
-        options |= {"workers": 1, "threads": threads}
+        workers, threads, blocking = 1, ADMIN_THREADS, ADMIN_THREADS
     else:
         if workers is not None and workers < 1:
             raise ValueError(f"workers must be at least 1, not {workers}")
@@ -113,8 +144,14 @@ def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
             RemoteStore.open(endpoint_from(str(store), os.environ, **(store_options or {})))
         else:
             StoreLink(Path(store)).require()
-        options |= {"workers": workers or default_workers(), "threads": threads,
-                    "worker_connections": threads, "keepalive": 0}
-    _Gunicorn({"STORE": store, "STORE_OPTIONS": store_options or {}, "BASE_URL": public,
-               "QUERY_PROCESSES": threads, "SERVER_WORKERS": options["workers"]},
-              options).run()
+        workers, blocking = workers or default_workers(), max(threads, BLOCKING_THREADS)
+    app_config = {"STORE": store, "STORE_OPTIONS": store_options or {}, "BASE_URL": public,
+                  "QUERY_PROCESSES": threads, "SERVER_WORKERS": workers}
+    server = Granian(
+        "server.wsgi:load_app", address=host, port=port, interface=Interfaces.WSGI,
+        workers=workers, blocking_threads=blocking, websockets=False,
+        http1_settings=HTTP1Settings(header_read_timeout=HEADER_TIMEOUT * 1000,
+                                     max_buffer_size=HTTP1_BUFFER),
+        log_access=True, log_access_format=ACCESS_LOG_FORMAT,
+        respawn_failed_workers=True, workers_kill_timeout=WORKER_KILL_TIMEOUT)
+    server.serve(target_loader=functools.partial(load_app, app_config), wrap_loader=False)
