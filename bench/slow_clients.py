@@ -1,14 +1,17 @@
 """Slow clients against the real app, on two serving stacks: who still gets answered?
 
-    python -m bench.slow_clients --store var/store [--stack gunicorn|granian] [--slow 200]
+    python -m bench.slow_clients --store var/store [--stack granian|gunicorn] [--slow 200]
 
-Starts the app on a free loopback port (gunicorn as `passerelle serve` runs it, or granian if
-installed: ``pip install granian``), opens ``--slow`` connections that send one byte of a
-request line and then nothing, then ``--stalled`` GET /dump.nq that never read, and sends
-``--probes`` requests for /healthz one after another, each allowed 1 s. Prints how many
-were answered within 1 s and their p50/p99, as one JSON line. Nothing here runs in `make
-test`; it is the measurement behind the choice of serving stack (README, "Security and
-limits").
+Starts the app on a free loopback port: ``granian`` is `passerelle serve` as it is
+(server.wsgi.serve, its default workers and threads); ``gunicorn`` is what `passerelle serve`
+ran before (gthread, 2 workers per core + 1, 8 threads each, no keep-alive; needs the
+``bench`` extra: ``pip install -e '.[bench]'``). Opens ``--slow`` connections that send one
+byte of a request line and then nothing, then ``--stalled`` GET /dump.nq that never read,
+then ``--bodies`` POSTs whose body never comes, and sends ``--probes`` requests for
+``--path`` one after another, each allowed 1 s. Prints
+how many were answered within 1 s and their p50/p99, as one JSON line. Nothing here runs
+in `make test`; it is the measurement behind the choice of serving stack (README,
+"Security and limits").
 """
 
 from __future__ import annotations
@@ -32,17 +35,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start(stack: str, store: Path, port: int, workers: int) -> subprocess.Popen:
+def start(stack: str, store: Path, port: int) -> subprocess.Popen:
     env = {**os.environ, "PASSERELLE_STORE": str(store)}
+    env.pop("PASSERELLE_ADMIN_TOKEN", None)
     if stack == "gunicorn":
-        command = [sys.executable, "-c", "import sys; from pathlib import Path; "
-                   "from server.wsgi import serve; serve(Path(sys.argv[1]), port=int(sys.argv[2]), "
-                   "workers=int(sys.argv[3]))", str(store), str(port), str(workers)]
+        from bench.peers import GUNICORN_TIMEOUT, GUNICORN_WORKERS
+        from server.wsgi import THREADS
+
+        command = [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
+                   "--workers", str(GUNICORN_WORKERS), "--worker-class", "gthread",
+                   "--threads", str(THREADS), "--worker-connections", str(THREADS),
+                   "--keep-alive", "0", "--timeout", str(GUNICORN_TIMEOUT),
+                   f"server:create_app({{'QUERY_PROCESSES': {THREADS}, "
+                   f"'SERVER_WORKERS': {GUNICORN_WORKERS}}})"]
     else:
-        command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--factory",
-                   "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-                   "--blocking-threads", "8", "--http1-header-read-timeout", "5000",
-                   "--no-access-log", "server:create_app"]
+        command = [sys.executable, "-c", "import sys; from pathlib import Path; "
+                   "from server.wsgi import serve; serve(Path(sys.argv[1]), port=int(sys.argv[2]))",
+                   str(store), str(port)]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
 
@@ -60,11 +69,11 @@ def wait_up(port: int, limit: float = 30) -> None:
     raise RuntimeError(f"no server on port {port} after {limit} s")
 
 
-def probe(port: int) -> float | None:
+def probe(port: int, path: str) -> float | None:
     started = time.monotonic()
     try:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-        connection.request("GET", "/healthz")
+        connection.request("GET", path)
         answer = connection.getresponse()
         answer.read()
         connection.close()
@@ -75,9 +84,9 @@ def probe(port: int) -> float | None:
 
 
 def measure(stack: str, store: Path, slow: int, stalled: int, probes: int,
-            workers: int) -> dict:
+            path: str, bodies: int = 0) -> dict:
     port = free_port()
-    server = start(stack, store, port, workers)
+    server = start(stack, store, port)
     held = []
     try:
         wait_up(port)
@@ -90,11 +99,17 @@ def measure(stack: str, store: Path, slow: int, stalled: int, probes: int,
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             sock.sendall(b"GET /dump.nq HTTP/1.1\r\nHost: x\r\n\r\n")
             held.append(sock)
+        for _ in range(bodies):
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                         b"application/sparql-query\r\nContent-Length: 1000\r\n\r\nASK")
+            held.append(sock)
         time.sleep(1)
-        times = [probe(port) for _ in range(probes)]
+        times = [probe(port, path) for _ in range(probes)]
         answered = sorted(t for t in times if t is not None)
         return {"stack": stack, "slow_header_connections": slow, "stalled_dumps": stalled,
-                "probes": probes, "answered_within_1s": len(answered),
+                "stalled_bodies": bodies, "probes": probes, "path": path,
+                "answered_within_1s": len(answered),
                 "p50_ms": round(1000 * answered[len(answered) // 2], 1) if answered else None,
                 "p99_ms": round(1000 * answered[min(len(answered) - 1,
                                                     int(0.99 * len(answered)))], 1)
@@ -103,20 +118,22 @@ def measure(stack: str, store: Path, slow: int, stalled: int, probes: int,
         for sock in held:
             sock.close()
         server.terminate()
-        server.wait(10)
+        server.wait(30)  # granian gives its workers 10 s (server.wsgi.WORKER_KILL_TIMEOUT)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, default=ROOT / "var" / "store")
-    parser.add_argument("--stack", choices=["gunicorn", "granian"], default="gunicorn")
+    parser.add_argument("--stack", choices=["granian", "gunicorn"], default="granian")
     parser.add_argument("--slow", type=int, default=200)
     parser.add_argument("--stalled", type=int, default=40)
     parser.add_argument("--probes", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--bodies", type=int, default=0,
+                        help="POSTs whose body never comes (a Content-Length never sent)")
+    parser.add_argument("--path", default="/healthz", help="what the probes ask for")
     args = parser.parse_args()
     print(json.dumps(measure(args.stack, args.store, args.slow, args.stalled, args.probes,
-                             args.workers)))
+                             args.path, args.bodies)))
 
 
 if __name__ == "__main__":
