@@ -60,13 +60,18 @@ def remote_endpoint(store: str, **options: str | None):
         raise click.BadParameter(str(exc), param_hint="--store") from exc
 
 
+# The folder of documents a command reads.
+seeds_option = click.option("--seeds", type=click.Path(path_type=Path, exists=True,
+                                                       file_okay=False),
+                            default=SEEDS_DIR, show_default=True,
+                            help="Folder with sources.toml and the documents.")
+
+
 @main.command()
 @click.option("--store", default=str(DEFAULT_STORE), show_default=True,
               help="Store directory to build (swapped in only when the build passed), or the "
               "URL of a SPARQL 1.1 query endpoint to load the graphs into.")
-@click.option("--seeds", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              default=SEEDS_DIR, show_default=True,
-              help="Folder with sources.toml and the documents.")
+@seeds_option
 @click.option("--report", type=click.Path(path_type=Path), default=None,
               help="Also write the build report (JSON) here, even when the build is refused.")
 @click.option("--accept", multiple=True, metavar="DOC_ID",
@@ -124,9 +129,7 @@ def build(store: str, seeds: Path, report: Path | None, accept: tuple[str, ...],
 @click.option("--store", default=str(DEFAULT_STORE), show_default=True,
               help="The published store to compare with: a store directory, or the URL of "
               "a SPARQL 1.1 query endpoint that `passerelle build --store URL` loaded.")
-@click.option("--seeds", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              default=SEEDS_DIR, show_default=True,
-              help="Folder with sources.toml and the documents.")
+@seeds_option
 @remote_store_options
 def diff(store: str, seeds: Path, **remote_options: str | None) -> None:
     """What a build of the seeds would add, remove and change against the published store.
@@ -148,9 +151,7 @@ def diff(store: str, seeds: Path, **remote_options: str | None) -> None:
 
 
 @main.command()
-@click.option("--seeds", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              default=SEEDS_DIR, show_default=True,
-              help="Folder with sources.toml and the documents.")
+@seeds_option
 def validate(seeds: Path) -> None:
     """Run every build stage up to SHACL validation, without touching any store.
 
