@@ -5,15 +5,17 @@ of the whole dataset (``/dump.nq``, ``/dump.trig``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from flask import Blueprint, Response, jsonify, redirect, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, redirect, request, url_for
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, serialize
 
 from passerelle import vocabulary
 from passerelle.store import OpenStore
+from server.errors import ApiError
 from server.negotiation import (
     DATASET,
     GRAPH,
@@ -56,6 +58,10 @@ HISTORY_SHOWN = 20
 
 # Quads serialized per chunk of a dump: the dump streams, whatever the size of the store.
 DUMP_BATCH = 10_000
+# Dumps sent at once by one server process. A client that does not read its dump holds its
+# thread and granian's buffer (about 8 chunks, ~20 MB at 100x): without a cap, 40 such
+# clients took 740 MB per worker and the CPU of 40 serialisations (README, "Security").
+DUMPS_AT_ONCE = 2
 
 bp = Blueprint("meta", __name__)
 
@@ -172,10 +178,38 @@ def healthz():
 @bp.get("/dump.<any(nq, trig):suffix>")
 def dump(suffix: str):
     chosen = next(f for f in formats_of(DATASET) if f.name == suffix)
-    response = Response(_dump_chunks(current_store().store, chosen),
-                        content_type=chosen.content_type)
+    slots = current_app.extensions.setdefault(
+        "passerelle-dump-slots",
+        threading.BoundedSemaphore(current_app.config.get("DUMPS_AT_ONCE", DUMPS_AT_ONCE)))
+    if not slots.acquire(blocking=False):
+        raise ApiError(503, "Busy", "this server process is sending as many dumps as it "
+                       "sends at once; retry in a minute", {"Retry-After": "60"})
+    try:
+        chunks = _Released(_dump_chunks(current_store().store, chosen), slots.release)
+    except BaseException:
+        slots.release()
+        raise
+    response = Response(chunks, content_type=chosen.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="passerelle.{suffix}"'
     return response
+
+
+class _Released:
+    """A dump's chunks, giving its slot back when the server closes them: sent whole, or
+    the client gone (a generator's own ``finally`` would not run if closed unstarted)."""
+
+    def __init__(self, chunks: Iterator[bytes], release):
+        self.chunks = chunks
+        self._release = release
+        self._released = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.chunks
+
+    def close(self) -> None:
+        if not self._released:
+            self._released = True
+            self._release()
 
 
 def _dump_chunks(store: Store, chosen: Format) -> Iterator[bytes]:

@@ -283,3 +283,19 @@ def test_no_query_process_outlives_its_worker_or_the_server(seed_store_path, tmp
         assert second
     # The server stopped (SIGTERM, as a service manager stops it): everything it started too.
     assert wait_for(lambda: not any(alive(pid) for pid in second | {server}), 5), second
+
+
+# --- dumps: a client that does not read its dump holds a thread and a buffer -------------
+
+def test_dumps_sent_at_once_are_capped_and_their_slots_come_back(make_app):
+    client = make_app(DUMPS_AT_ONCE=1).test_client()
+    first = client.get("/dump.nq", buffered=False)  # started, not read: holds the slot
+    assert first.status_code == 200
+    busy = client.get("/dump.trig")
+    assert busy.status_code == 503
+    assert busy.headers["Retry-After"] == "60"
+    assert busy.json["error"]["title"] == "Busy"
+    first.close()  # the client went away: the slot comes back
+    whole = client.get("/dump.nq", buffered=True)  # sent whole: the slot comes back too
+    assert whole.status_code == 200 and whole.data.count(b"\n") > 10_000
+    assert client.get("/dump.trig", buffered=True).status_code == 200
