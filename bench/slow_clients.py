@@ -8,7 +8,8 @@ ran before (gthread, 2 workers per core + 1, 8 threads each, no keep-alive; need
 ``bench`` extra: ``pip install -e '.[bench]'``). Opens ``--slow`` connections that send one
 byte of a request line and then nothing, then ``--stalled`` GET /dump.nq that never read,
 then ``--bodies`` POSTs whose body never comes, and sends ``--probes`` requests for
-``--path`` one after another, each allowed 1 s. Prints
+``--path`` one after another, each allowed 1 s; with ``--wrk S``, then 8 wrk clients on
+``--path`` for S seconds. Prints
 how many were answered within 1 s and their p50/p99, as one JSON line. Nothing here runs
 in `make test`; it is the measurement behind the choice of serving stack (README,
 "Security and limits").
@@ -84,7 +85,7 @@ def probe(port: int, path: str) -> float | None:
 
 
 def measure(stack: str, store: Path, slow: int, stalled: int, probes: int,
-            path: str, bodies: int = 0) -> dict:
+            path: str, bodies: int = 0, wrk_seconds: int = 0) -> dict:
     port = free_port()
     server = start(stack, store, port)
     held = []
@@ -107,7 +108,8 @@ def measure(stack: str, store: Path, slow: int, stalled: int, probes: int,
         time.sleep(1)
         times = [probe(port, path) for _ in range(probes)]
         answered = sorted(t for t in times if t is not None)
-        return {"stack": stack, "slow_header_connections": slow, "stalled_dumps": stalled,
+        load = others_under_attack(port, path, wrk_seconds) if wrk_seconds else {}
+        return load | {"stack": stack, "slow_header_connections": slow, "stalled_dumps": stalled,
                 "stalled_bodies": bodies, "probes": probes, "path": path,
                 "answered_within_1s": len(answered),
                 "p50_ms": round(1000 * answered[len(answered) // 2], 1) if answered else None,
@@ -121,6 +123,24 @@ def measure(stack: str, store: Path, slow: int, stalled: int, probes: int,
         server.wait(30)  # granian gives its workers 10 s (server.wsgi.WORKER_KILL_TIMEOUT)
 
 
+def others_under_attack(port: int, path: str, seconds: int) -> dict:
+    """wrk's figures for 8 other clients asking for path while the attack's sockets are held
+    (keep ``seconds`` under granian's 5 s header timeout, which closes the slow ones)."""
+    output = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "--timeout", "5s",
+                             "--latency", f"http://127.0.0.1:{port}{path}"],
+                            capture_output=True, text=True, timeout=seconds + 30).stdout
+    figures = {"wrk_requests_per_s": None, "wrk_p99": None, "wrk_errors": None}
+    for line in output.splitlines():
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            figures["wrk_requests_per_s"] = float(words[1])
+        elif words[:1] == ["99%"]:
+            figures["wrk_p99"] = words[1]
+        elif "Socket errors" in line or "Non-2xx" in line:
+            figures["wrk_errors"] = (figures["wrk_errors"] or "") + line.strip() + "; "
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, default=ROOT / "var" / "store")
@@ -131,9 +151,12 @@ def main() -> None:
     parser.add_argument("--bodies", type=int, default=0,
                         help="POSTs whose body never comes (a Content-Length never sent)")
     parser.add_argument("--path", default="/healthz", help="what the probes ask for")
+    parser.add_argument("--wrk", type=int, default=0, metavar="SECONDS",
+                        help="after the probes, 8 wrk clients on --path for SECONDS: their "
+                        "p99 and requests/s under the attack")
     args = parser.parse_args()
     print(json.dumps(measure(args.stack, args.store, args.slow, args.stalled, args.probes,
-                             args.path, args.bodies)))
+                             args.path, args.bodies, args.wrk)))
 
 
 if __name__ == "__main__":
