@@ -38,6 +38,8 @@ CONTRACT_EXAMPLES = {
                  {"school": "telecom-paris", "status": "suspended"},
                  {"school": "telecom-paris", "agreement_type": "DoubleDegree"},
                  {"school": "telecom-paris", "network": "athens", "country": "DE"}],
+    "partners-by-facet": [{"school": "telecom-paris", "only": only}
+                          for only in ("type", "network", "status")],
 }
 
 
