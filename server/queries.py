@@ -38,6 +38,9 @@ from server.urls import base_url, public_path, public_url
 bp = Blueprint("queries", __name__, template_folder="templates")
 
 JSON = "application/json"
+# Rows an HTML page shows unless its ``limit=`` asks for more (up to the row cap): a table of
+# the whole field (schools-sharing-partners at 100x: 350,000 rows) is read a page at a time.
+HTML_PAGE_ROWS = 200
 # Parameter types (or names) whose values the site search can suggest.
 SEARCHABLE = ("school", "institution", "network", "country")
 
@@ -120,12 +123,16 @@ def _shape(answer: Format) -> str | None:
     return shape
 
 
-def _page() -> Page:
-    """The request's ``offset`` and ``limit``; 400 unless whole numbers in range."""
+def _page(rows: int | None = None) -> Page:
+    """The request's ``offset`` and ``limit`` (at most ``rows`` when it gives no limit); 400
+    unless whole numbers in range."""
     try:
-        return limits().page(request.args.get("offset"), request.args.get("limit"))
+        page = limits().page(request.args.get("offset"), request.args.get("limit"))
     except ValueError as exc:
         raise ApiError(400, "Invalid parameter", str(exc)) from exc
+    if rows is not None and page.limit is None:
+        page = replace(page, size=min(page.size, rows))
+    return page
 
 
 def run_canned(query: canned.CannedQuery, values: dict[str, str], page: Page
@@ -215,22 +222,26 @@ def _html(query: canned.CannedQuery):
     """The query's page: its form, and its results when it could run.
 
     A required parameter left empty shows the form alone; a bad value shows the form with
-    the error, answered 400.
+    the error, answered 400. The table shows a page of HTML_PAGE_ROWS rows (``limit=`` asks
+    for another size); when more follow, the page names the parameters left empty that
+    would narrow the answer.
     """
     values = _values()
     missing = [p.name for p in query.params if p.required and not (values.get(p.name) or p.default)]
-    result, error, status, shown, pages = None, None, 200, None, {}
+    result, error, status, shown, pages, narrow = None, None, 200, None, {}, []
     if not missing:
         try:
-            page = _page()
+            page = _page(HTML_PAGE_ROWS)
             result = run_canned(query, values, page)
         except canned.ParameterError as exc:
             error, status = str(exc), 400
         else:
             shown = tables.table(result.variables, result.rows, current_store().store)
             pages = {"offset": page.offset, **page_targets(page, result.truncated)}
+            if result.truncated:
+                narrow = [p.name for p in query.params if not values.get(p.name)]
     page = render_template("query.html", query=query, values=values, result=result,
-                           error=error, missing=missing, choices=_choices(query),
+                           error=error, missing=missing, narrow=narrow, choices=_choices(query),
                            search_kinds=_search_kinds(query), table=shown, pages=pages,
                            formats=("json", "csv", "tsv", "xml"))
     response = Response(page, status=status, mimetype="text/html")

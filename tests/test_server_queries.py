@@ -16,7 +16,7 @@ import pytest
 from pyoxigraph import QueryResultsFormat, parse_query_results
 
 from passerelle.canned import CannedQueryError
-from server import create_app
+from server import create_app, queries
 
 ROOT = Path(__file__).resolve().parent.parent
 ID = "https://w3id.org/passerelle/id/"
@@ -184,3 +184,20 @@ def test_a_broken_query_file_stops_the_app_naming_the_file(seed_store_path, tmp_
     (tmp_path / "no-title.rq").write_text("SELECT ?x WHERE { ?x ?p ?o }\n", encoding="utf-8")
     with pytest.raises(CannedQueryError, match="no-title.rq"):
         create_app({"STORE": seed_store_path, "QUERIES_DIR": tmp_path, "ADMIN_TOKEN": None})
+
+
+def test_an_html_page_shows_one_page_and_invites_narrowing_when_more_rows_follow(
+        client, monkeypatch):
+    # Without a school the seeds' answer has more rows than a page of 2: the page shows 2,
+    # links to the next page without a limit (the next page is an HTML page of 2 too) and
+    # names the parameter that narrows the answer; other formats are not cut to the page.
+    monkeypatch.setattr(queries, "HTML_PAGE_ROWS", 2)
+    # offset=0: a URL no other test asks for, so that no cached page answers it
+    page = client.get(URL, query_string={"offset": "0"}, headers=BROWSER)
+    assert page.text.count("<tr>") == 1 + 2
+    assert "give school above\n  to narrow the answer" in page.text
+    assert ('<a rel="next" href="http://localhost/queries/schools-sharing-partners?offset=2">'
+            in page.text)
+    assert client.get(URL + ".json").get_json()["meta"]["rows"] > 2  # not for other formats
+    narrowed = client.get(URL, query_string={"school": "estp"}, headers=BROWSER)
+    assert "to narrow the answer" not in narrowed.text
