@@ -34,13 +34,16 @@ bodies (nginx does by default) closes the rest of the hole (README, "Security an
 
 Query processes die with the worker that started them (`server.query_process` watches its
 parent and its socket), and granian stops (then kills, after ``WORKER_KILL_TIMEOUT``) its
-workers when it is stopped; a worker that dies is replaced (``respawn_failed_workers``).
+workers when it is stopped; a worker that dies is replaced (``respawn_failed_workers``); a
+worker dies with granian's main process even when that is killed outright (`_die_with`).
 """
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import os
+import signal
 from pathlib import Path
 
 from flask import Flask
@@ -66,6 +69,7 @@ WORKER_KILL_TIMEOUT = 10  # seconds a stopped worker gets before it is killed
 # without any header (credentials), with the time each request took, in milliseconds.
 ACCESS_LOG_FORMAT = ('%(addr)s - [%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d '
                      '%(dt_ms).0fms')
+PR_SET_PDEATHSIG = 1  # prctl(2)
 REFUSED = "passerelle.refused"  # environ key: the ApiError Guard found, raised by Flask
 
 
@@ -95,9 +99,20 @@ def _raise_refused() -> None:
         raise request.environ[REFUSED]
 
 
-def load_app(app_config: dict) -> Guard:
+def load_app(app_config: dict, main_pid: int) -> Guard:
     """The app of one worker (called in the worker, after granian forked it)."""
+    _die_with(main_pid)
     return Guard(create_app(app_config))
+
+
+def _die_with(main_pid: int) -> None:
+    # granian's workers outlive a main process killed outright (SIGKILL, the OOM killer),
+    # keeping the port and the store: have the kernel kill this one then (its query
+    # processes follow it). The main process forks workers from its main thread, which
+    # lives as long as it does.
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != main_pid:  # it died before the line above
+        os._exit(1)
 
 
 def default_workers() -> int:
@@ -154,4 +169,5 @@ def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
                                      max_buffer_size=HTTP1_BUFFER),
         log_access=True, log_access_format=ACCESS_LOG_FORMAT,
         respawn_failed_workers=True, workers_kill_timeout=WORKER_KILL_TIMEOUT)
-    server.serve(target_loader=functools.partial(load_app, app_config), wrap_loader=False)
+    server.serve(target_loader=functools.partial(load_app, app_config, os.getpid()),
+                 wrap_loader=False)

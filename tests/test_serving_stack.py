@@ -264,12 +264,17 @@ def ask(base: str) -> int:
         connection.close()
 
 
+def server_of(base: str) -> int:
+    """The pid of the server process running_server started for base (granian's main)."""
+    return next(pid for pid in children(os.getpid())
+                if str(base.rsplit(":", 1)[1]) in
+                Path(f"/proc/{pid}/cmdline").read_text(errors="replace"))
+
+
 def test_no_query_process_outlives_its_worker_or_the_server(seed_store_path, tmp_path):
     log = tmp_path / "server.log"
     with running_server(seed_store_path, log, workers=1) as base:
-        server = next(pid for pid in children(os.getpid())
-                      if str(base.rsplit(":", 1)[1]) in
-                      Path(f"/proc/{pid}/cmdline").read_text(errors="replace"))
+        server = server_of(base)
         assert ask(base) == 200  # a query process starts
         worker, = children(server)
         first = query_processes_of({worker})
@@ -283,6 +288,19 @@ def test_no_query_process_outlives_its_worker_or_the_server(seed_store_path, tmp
         assert second
     # The server stopped (SIGTERM, as a service manager stops it): everything it started too.
     assert wait_for(lambda: not any(alive(pid) for pid in second | {server}), 5), second
+
+
+def test_workers_and_query_processes_die_with_a_main_process_killed_outright(
+        seed_store_path, tmp_path):
+    log = tmp_path / "server.log"
+    with running_server(seed_store_path, log, workers=2) as base:
+        server = server_of(base)
+        assert ask(base) == 200
+        workers = children(server)
+        started = workers | query_processes_of(workers)
+        assert len(workers) == 2
+        os.kill(server, signal.SIGKILL)  # as the OOM killer, or a service manager's last word
+        assert wait_for(lambda: not any(alive(pid) for pid in started), 5), started
 
 
 # --- dumps: a client that does not read its dump holds a thread and a buffer -------------
