@@ -1,4 +1,4 @@
-"""The other WSGI apps the HTTP benchmark serves on gunicorn, beside `passerelle serve`.
+"""The other WSGI apps the HTTP benchmark serves on granian, beside `passerelle serve`.
 
 - ``ceiling()``: one trivial Flask route, ``GET /ping``: what the WSGI server itself costs,
   the throughput no query can beat.

@@ -2,8 +2,8 @@
 
 `passerelle serve` runs on granian (server/wsgi.py); the other Python servers (Passerelle
 with server/caching.py, the rdflib baseline bench/rdflib_endpoint.py, the trivial route
-bench/apps.py) still run on gunicorn (gthread workers, access log: what `passerelle serve`
-ran before granian), installed with the ``bench`` extra (`make bench` installs it). The
+bench/apps.py) run on granian's command line with the same settings (workers, blocking
+threads, access log), so that every Python server stands on the same HTTP stack. The
 native peer is ``oxigraph serve-read-only`` on the same store directory. The load generator
 is wrk (Debian package), with bench/mix.lua cycling through the same queries for every
 server. Everything binds 127.0.0.1 and stops by itself.
@@ -26,20 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from passerelle.builddir import StoreLink
-from server.wsgi import THREADS
+from server.wsgi import ACCESS_LOG_FORMAT, BLOCKING_THREADS, default_workers
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 READY_TIMEOUT_S = 300  # the rdflib baseline parses the whole dump before it answers
 WRK_TIMEOUT = "10s"  # a request still unanswered after this counts as a timeout
 SPARQL_JSON = "application/sparql-results+json"
-# gunicorn as `passerelle serve` ran it before granian: 2 workers per core + 1, a 60 s
-# heartbeat, the access log without its user field and with each request's milliseconds.
-GUNICORN_WORKERS = 2 * (os.cpu_count() or 1) + 1
-GUNICORN_TIMEOUT = 60
-GUNICORN_LOG_FORMAT = '%(h)s - - %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
-
-
 @dataclass
 class Server:
     """How to start one server, and where it answers."""
@@ -62,18 +55,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def gunicorn(name: str, app: str, ready_path: str, env: dict[str, str],
-             preload: bool = False) -> Server:
-    """A server for a WSGI app on gunicorn with the read-only settings `passerelle serve`
-    had on gunicorn."""
+def granian(name: str, app_factory: str, ready_path: str, env: dict[str, str]) -> Server:
+    """A server for a WSGI app factory on granian, with the settings `passerelle serve`
+    gives its read-only workers (server/wsgi.py)."""
     port = free_port()
-    command = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-               "--workers", str(GUNICORN_WORKERS), "--worker-class", "gthread",
-               "--threads", str(THREADS), "--timeout", str(GUNICORN_TIMEOUT),
-               "--access-logfile", "-", "--access-logformat", GUNICORN_LOG_FORMAT]
-    if preload:
-        command.append("--preload")
-    return Server(name, [*command, app], ready_path, env, port)
+    command = [str(BIN / "granian"), "--interface", "wsgi", "--factory", "--host",
+               "127.0.0.1", "--port", str(port), "--workers", str(default_workers()),
+               "--blocking-threads", str(BLOCKING_THREADS), "--no-ws", "--access-log",
+               "--access-log-fmt", ACCESS_LOG_FORMAT, "--log-level", "warning"]
+    return Server(name, [*command, app_factory], ready_path, env, port)
 
 
 def passerelle(store: Path) -> Server:

@@ -4,8 +4,8 @@ What a Python user would write first: load the data into rdflib, answer ``GET /s
 (and POST, form-encoded or ``application/sparql-query``) with rdflib's SPARQL engine, results
 as SPARQL JSON. The default graph is the union of the named graphs, as in Passerelle.
 
-Served by gunicorn like Passerelle, with the data loaded once before the workers fork:
-``BENCH_RDFLIB_DATA=dump.nq gunicorn --preload 'bench.rdflib_endpoint:create_app()'``.
+Served by granian like Passerelle (bench/peers.py), each worker loading the data:
+``BENCH_RDFLIB_DATA=dump.nq granian --interface wsgi --factory bench.rdflib_endpoint:create_app``.
 """
 
 from __future__ import annotations

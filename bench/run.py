@@ -134,15 +134,15 @@ def http_comparison(store: Path, scale: int, seconds: int) -> dict:
     runs = [
         (peers.passerelle(store), served),
         (peers.oxigraph(store), {"/query": [p.replace("/sparql", "/query") for p in sparql]}),
-        (peers.gunicorn("rdflib baseline", "bench.rdflib_endpoint:create_app()",
-                        "/sparql?query=ASK%7B%7D", {"BENCH_RDFLIB_DATA": str(dump)},
-                        preload=True), {"/sparql": sparql}),
-        (peers.gunicorn("trivial route (ceiling)", "bench.apps:ceiling()", "/ping", {}),
+        (peers.granian("rdflib baseline", "bench.rdflib_endpoint:create_app",
+                       "/sparql?query=ASK%7B%7D", {"BENCH_RDFLIB_DATA": str(dump)}),
+         {"/sparql": sparql}),
+        (peers.granian("trivial route (ceiling)", "bench.apps:ceiling", "/ping", {}),
          {"/ping": ["/ping"]}),
     ]
     if "revalidating" not in served:
-        cached = peers.gunicorn("passerelle + caching", "bench.apps:passerelle_with_caching()",
-                                "/healthz", {"PASSERELLE_STORE": str(store)})
+        cached = peers.granian("passerelle + caching", "bench.apps:passerelle_with_caching",
+                               "/healthz", {"PASSERELLE_STORE": str(store)})
         runs.insert(1, (cached, {"canned route": canned_paths, "revalidating": canned_paths}))
     results = {"queries": list(texts), "servers": []}
     for server, workloads in runs:
@@ -183,7 +183,7 @@ def machine() -> dict:
             "os": platform.platform(), "python": platform.python_version(),
             "load_average_start": os.getloadavg(),
             "versions": {p: version(p) for p in ("pyoxigraph", "oxigraph", "rdflib", "flask",
-                                                  "gunicorn")} | {"wrk": wrk.split(" [")[0]}}
+                                                  "granian")} | {"wrk": wrk.split(" [")[0]}}
 
 
 def now() -> str:
