@@ -25,7 +25,12 @@ parameter was given with ``BIND(COALESCE(isIRI(?x), false) AS ?xGiven)`` at the 
 WHERE clause; a parameter left out stays unbound. A parameter declared with ``column: false``
 is still projected (so that it can be bound) but its column is left out of the result, whose
 columns are then only the ones the query documents. ``timeout`` (seconds, optional) lowers
-the query's time budget below the server's; it can never raise it. A parameter's ``example``
+the query's time budget below the server's; it can never raise it. ``columns`` (optional)
+declares the type of columns whose values another store may spell its own way
+(``minDuration: xsd:duration``, ``mandatory: xsd:boolean``, ``types: "@en"`` for a
+GROUP_CONCAT of English labels): a remote store's answer is read back by it
+(`passerelle.remote_terms`); the embedded store's answers already are in that spelling
+(tests check it). A parameter's ``example``
 is a value that gives rows: the SPARQL editor's copy of the query has it written in
 (`editor_text`), help texts show it. The request arguments `RESERVED_PARAMETERS`
 (format, time budget, paging) cannot be parameter names.
@@ -54,6 +59,7 @@ from passerelle.jobs import QueryJob
 from passerelle.lexer import network_keywords
 from passerelle.names import with_names
 from passerelle.remote_store import with_values
+from passerelle.remote_terms import declared_type
 from passerelle.results import (
     Rows,
     csv_body,
@@ -96,9 +102,10 @@ ENTITY_TYPES = {
 }
 PARAMETER_KEYS = {"name", "type", "required", "default", "allowed", "description", "column",
                   "example"}
-HEADER_KEYS = {"title", "description", "params", "tags", "timeout"}
+HEADER_KEYS = {"title", "description", "params", "tags", "timeout", "columns"}
 
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_VARIABLE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 _COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")
 _INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
@@ -149,6 +156,7 @@ class CannedQuery:
     params: tuple[Parameter, ...] = ()
     tags: tuple[str, ...] = ()
     timeout: float | None = None  # seconds; None: the server's budget
+    columns: tuple[tuple[str, str], ...] = ()  # (column, declared type): `remote_terms`
     # Where the parameters' constants go (`load_query` reads it once; None: read when run).
     template: Template | None = field(default=None, compare=False, repr=False)
 
@@ -226,7 +234,8 @@ def load_query(path: Path) -> CannedQuery:
                             description=_text(header, "description"), sparql=sparql,
                             params=params, tags=tuple(str(t) for t in header.get("tags") or ()),
                             timeout=None if timeout is None
-                            else limits.parse_seconds(str(timeout), "timeout"))
+                            else limits.parse_seconds(str(timeout), "timeout"),
+                            columns=_columns(header.get("columns"), sparql))
     except (TypeError, ValueError) as exc:
         raise CannedQueryError(f"{path}: {exc}") from exc
     query = replace(query, template=Template.of(sparql, frozenset(names)))
@@ -255,6 +264,25 @@ def _text(header: dict, key: str, required: bool = False) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"the header needs a non-empty text {key!r}")
     return value.strip()
+
+
+def _columns(spec, sparql: str) -> tuple[tuple[str, str], ...]:
+    """The declared type of each column the header's ``columns`` names
+    (`passerelle.remote_terms.declared_type`); each must be a variable of the query."""
+    if spec is None:
+        return ()
+    if not isinstance(spec, dict):
+        raise ValueError(f"columns is a mapping of column name to declared type, not {spec!r}")
+    variables = set(_VARIABLE.findall(sparql))
+    declared = []
+    for name, kind in spec.items():
+        if name not in variables:
+            raise ValueError(f"columns: {name!r} is not a variable of the query")
+        try:
+            declared.append((name, declared_type(kind)))
+        except ValueError as exc:
+            raise ValueError(f"columns: {name!r}: {exc}") from exc
+    return tuple(declared)
 
 
 def _parameter(spec) -> Parameter:
@@ -328,7 +356,7 @@ def run(store: GraphStore, query: CannedQuery, values: Mapping[str, str],
     """
     bound = bind(query, values, store)
     work = job(query, bound, row_cap, offset)
-    page = rows(store.query(work.query, **work.options()), offset, row_cap)
+    page = rows(store.query(work.query, **work.options_for(store)), offset, row_cap)
     return result_of(query, bound, page, row_cap)
 
 
@@ -338,7 +366,7 @@ def job(query: CannedQuery, bound: Mapping[str, NamedNode | Literal], row_cap: i
     template = query.template or Template.of(query.sparql, frozenset(bound))
     text, substituted = template.fill(bound)
     return QueryJob(text, row_cap=row_cap, offset=offset,
-                    substitutions=tuple(substituted.items()))
+                    substitutions=tuple(substituted.items()), column_types=query.columns)
 
 
 def result_of(query: CannedQuery, bound: Mapping[str, NamedNode | Literal], page: Rows,

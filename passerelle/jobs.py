@@ -77,6 +77,7 @@ class QueryJob:
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
     substitutions: tuple[tuple[str, object], ...] = ()
+    column_types: tuple[tuple[str, str], ...] = ()  # a canned query's declared columns
     formats: tuple[tuple[str, str, str], ...] | None = None  # (kind, "ok"|"refused", value)
     store: str = ""
     fresh: bool = False
@@ -101,6 +102,15 @@ class QueryJob:
             options["use_default_graph_as_union"] = True
         if self.substitutions:
             options["substitutions"] = {Variable(name): term for name, term in self.substitutions}
+        return options
+
+    def options_for(self, store) -> dict:
+        """`options`, and for a store other than pyoxigraph's (a remote one) the declared
+        column types, so that it answers in the embedded store's spelling
+        (`passerelle.remote_terms`)."""
+        options = self.options()
+        if self.column_types and not isinstance(store, Store):
+            options["column_types"] = dict(self.column_types)
         return options
 
     def format_for(self, kind: str) -> tuple[str, str]:
@@ -180,7 +190,7 @@ def run(store, job: QueryJob, **query_options) -> Reply:
     are raised as the store raised them. ``query_options`` go to `store.query` as well."""
     if job.refuse_service and "SERVICE" in network_keywords(job.query):
         return Failure(NETWORK, REFUSED_SERVICE)
-    result = store.query(job.query, **job.options(), **query_options)
+    result = store.query(job.query, **job.options_for(store), **query_options)
     if job.formats is not None:
         return serialized(result, job)
     return rows(result, job.offset, job.row_cap)

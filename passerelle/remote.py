@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from http.client import HTTPResponse
 
 from pyoxigraph import (
+    Literal,
     NamedNode,
     QueryBoolean,
     QueryResultsFormat,
@@ -47,7 +48,7 @@ from pyoxigraph import (
 from SPARQLWrapper import CONSTRUCT, DESCRIBE, INSERT, JSON, POST, SELECT, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from passerelle import vocabulary
+from passerelle import remote_terms, vocabulary
 
 BUILD_GRAPH = NamedNode(vocabulary.BUILD_GRAPH)
 METADATA = NamedNode(vocabulary.METADATA)
@@ -163,23 +164,46 @@ def select_rows(endpoint: Endpoint, text: str, **dataset: Iterable[str]) -> list
     return [tuple(solution) for solution in read_results(query(endpoint, text, **dataset))]
 
 
-def read_results(response: HTTPResponse) -> QuerySolutions | QueryBoolean:
+def read_results(response: HTTPResponse, column_types: Mapping[str, str] | None = None
+                 ) -> QuerySolutions | QueryBoolean:
     """SPARQL JSON results as pyoxigraph's QuerySolutions (or QueryBoolean for ASK).
 
     The body is read whole. Virtuoso labels blank nodes "nodeID://b10006", which is not a
     blank node label: such labels are replaced by labels derived from them, the same for
-    the same node throughout the answer.
+    the same node throughout the answer. ``column_types`` (variable name -> declared type):
+    the literals of those columns as the embedded store spells them
+    (`passerelle.remote_terms.normalise`).
     """
     with response:
         body = response.read()
-    if b"nodeID://" in body:
+    if b"nodeID://" in body or column_types:
         answer = json.loads(body)
         for row in answer.get("results", {}).get("bindings", []):
-            for term in row.values():
+            for name, term in row.items():
                 if term.get("type") == "bnode":
                     term["value"] = "b" + hashlib.sha256(term["value"].encode()).hexdigest()
+                elif column_types and name in column_types:
+                    row[name] = _normalised(term, column_types[name])
         body = json.dumps(answer).encode("utf-8")
     return parse_query_results(body, format=QueryResultsFormat.JSON)
+
+
+def _normalised(term: dict, declared: str) -> dict:
+    """A SPARQL JSON literal as `remote_terms.normalise` rewrites it (other terms unchanged)."""
+    if term.get("type") not in ("literal", "typed-literal"):
+        return term
+    if "xml:lang" in term:
+        literal = Literal(term["value"], language=term["xml:lang"])
+    else:
+        literal = Literal(term["value"], datatype=NamedNode(term.get("datatype",
+                                                                     remote_terms.STRING)))
+    literal = remote_terms.normalise(literal, declared)
+    written = {"type": "literal", "value": literal.value}
+    if literal.language is not None:
+        written["xml:lang"] = literal.language
+    elif literal.datatype.value != remote_terms.STRING:
+        written["datatype"] = literal.datatype.value
+    return written
 
 
 def _wrapper(endpoint: Endpoint, timeout: float) -> SPARQLWrapper:

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode, Quad, QueryTriples, RdfFormat, Store, Variable
 
-from passerelle import remote
+from passerelle import remote, remote_terms
 from passerelle.lexer import blank_opaque, keyword
+from passerelle.vocabulary import RDFS
 
 _FORM = re.compile(keyword("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"), re.IGNORECASE)
 _TOKEN = re.compile(r"[{}()*]|[?$][\w\u00b7\u0300-\u036f\u203f\u2040]+|"
@@ -171,6 +172,7 @@ class RemoteStore:
         self.endpoint = endpoint
         self.metadata = metadata
         self.graphs = sorted(metadata.get("graphs", {}))
+        self._ranges: dict[str, str] | None = None
 
     @classmethod
     def open(cls, endpoint: remote.Endpoint) -> RemoteStore:
@@ -184,10 +186,12 @@ class RemoteStore:
     def query(self, query: str, *, base_iri: str | None = None,
               use_default_graph_as_union: bool = False, default_graph=None,
               named_graphs=None, substitutions: Mapping[Variable, object] | None = None,
-              timeout: float | None = None):
+              timeout: float | None = None, column_types: Mapping[str, str] | None = None):
         """The query's answer as pyoxigraph gives it: QuerySolutions, QueryBoolean or
         QueryTriples. Without a dataset, the query runs on the store's own default dataset
-        (as with pyoxigraph, for a query that names its own with FROM)."""
+        (as with pyoxigraph, for a query that names its own with FROM). ``column_types``
+        (variable name -> declared type, a canned query's ``columns``): the values of those
+        columns as the embedded store spells them (`passerelle.remote_terms`)."""
         form = query_form(query)
         if substitutions:
             query = with_values(query, {v.value: t for v, t in substitutions.items()})
@@ -203,16 +207,32 @@ class RemoteStore:
         response = remote.query(self.endpoint, query, form, timeout=timeout, **dataset)
         if form in ("CONSTRUCT", "DESCRIBE"):
             return _as_query_triples(response)
-        return remote.read_results(response)
+        return remote.read_results(response, column_types)
 
     def quads_for_pattern(self, subject, predicate, obj, graph_name=None) -> Iterator[Quad]:
-        """The quads of the build's graphs that match (None matches anything)."""
+        """The quads of the build's graphs that match (None matches anything), each object
+        as the embedded store spells it, by the ``rdfs:range`` of its predicate
+        (`ranges`)."""
         given = {name: term for name, term in zip("spog", (subject, predicate, obj, graph_name),
                                                    strict=True) if term is not None}
         graphs = self.graphs if graph_name is None else _graph_iris([graph_name])
         solutions = self.query(ALL_TRIPLES, named_graphs=graphs, default_graph=[],
                                substitutions={Variable(k): t for k, t in given.items()})
-        return (Quad(*solution) for solution in solutions)
+        ranges = self.ranges()
+        return (Quad(s, p, remote_terms.normalise(o, ranges.get(p.value)), g)
+                for s, p, o, g in solutions)
+
+    def ranges(self) -> dict[str, str]:
+        """The declared ``rdfs:range`` of each property of the build's ontology whose values
+        a store may spell its own way (`remote_terms.DECLARED_TYPES`), read once."""
+        if self._ranges is None:
+            declared = " ".join(f"<{iri}>" for iri in (remote_terms.BOOLEAN,
+                                                       remote_terms.DURATION))
+            text = (f"SELECT ?property ?range WHERE {{ ?property <{RDFS}range> ?range "
+                    f"VALUES ?range {{ {declared} }} }}")
+            rows = remote.select_rows(self.endpoint, text, default_graphs=self.graphs)
+            self._ranges = {prop.value: kind.value for prop, kind in rows}
+        return self._ranges
 
     def named_graphs(self) -> list[NamedNode]:
         return [NamedNode(graph) for graph in self.graphs]

@@ -47,6 +47,7 @@ from passerelle.canned import load_queries, run
 from passerelle.cli import main
 from passerelle.remote import Endpoint
 from passerelle.remote_store import RemoteStore
+from passerelle.vocabulary import PAS, XSD
 from server import create_app, remote_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,6 +176,16 @@ def test_the_remote_dataset_is_the_embedded_dataset(endpoint, embedded):
         dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
     remote_quads, embedded_quads = ({str(q) for q in d} for d in datasets)
     assert remote_quads == embedded_quads
+
+
+def test_objects_are_read_by_the_ranges_of_the_build_ontology(endpoint):
+    # The ontology's six properties whose values a store may spell its own way: Virtuoso
+    # keeps booleans as 1/0 and durations as numbers (passerelle.remote_terms); the dataset
+    # comparison above holds only with them read back.
+    assert RemoteStore.open(endpoint).ranges() == {
+        PAS + "mandatory": XSD + "boolean", PAS + "awardsDegree": XSD + "boolean",
+        PAS + "consistent": XSD + "boolean", PAS + "otherConsistent": XSD + "boolean",
+        PAS + "minDuration": XSD + "duration", PAS + "maxDuration": XSD + "duration"}
 
 
 @pytest.mark.parametrize("mode", ["named", "union"])
