@@ -37,6 +37,7 @@ from passerelle.remote import (
     Endpoint,
     RemoteStoreError,
     basic_authorization,
+    digest_authorization,
     opener,
     read_metadata,
     select_rows,
@@ -59,6 +60,11 @@ def _gsp_write(endpoint: Endpoint, graph: str, body: bytes, replace: bool) -> No
     if endpoint.user is not None and endpoint.auth == "basic":
         request.add_header("Authorization", basic_authorization(endpoint))
     try:
+        if endpoint.user is not None and endpoint.auth == "digest":
+            # Authenticated before the body goes (the opener still answers a stale nonce).
+            answer = digest_authorization(endpoint, request, WRITE_TIMEOUT)
+            if answer is not None:
+                request.add_header("Authorization", answer)
         with opener(endpoint).open(request, timeout=WRITE_TIMEOUT):
             pass
     except (urllib.error.URLError, OSError) as exc:

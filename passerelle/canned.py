@@ -56,9 +56,9 @@ from pyoxigraph import (
 from passerelle import limits
 from passerelle.inline import Template
 from passerelle.jobs import QueryJob
-from passerelle.lexer import network_keywords
+from passerelle.lexer import blank_opaque, keyword, network_keywords
 from passerelle.names import with_names
-from passerelle.remote_store import with_values
+from passerelle.remote_store import RemoteStore, with_values
 from passerelle.remote_terms import declared_type
 from passerelle.results import (
     Rows,
@@ -102,10 +102,11 @@ ENTITY_TYPES = {
 }
 PARAMETER_KEYS = {"name", "type", "required", "default", "allowed", "description", "column",
                   "example"}
-HEADER_KEYS = {"title", "description", "params", "tags", "timeout", "columns"}
+HEADER_KEYS = {"title", "description", "params", "tags", "timeout", "columns", "portable"}
 
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _VARIABLE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
+_LATERAL = re.compile(keyword("LATERAL"), re.IGNORECASE)
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 _COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")
 _INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
@@ -157,6 +158,8 @@ class CannedQuery:
     tags: tuple[str, ...] = ()
     timeout: float | None = None  # seconds; None: the server's budget
     columns: tuple[tuple[str, str], ...] = ()  # (column, declared type): `remote_terms`
+    # The same question in SPARQL 1.1, for a store that does not parse LATERAL (`job`).
+    portable: CannedQuery | None = field(default=None, compare=False, repr=False)
     # Where the parameters' constants go (`load_query` reads it once; None: read when run).
     template: Template | None = field(default=None, compare=False, repr=False)
 
@@ -238,9 +241,23 @@ def load_query(path: Path) -> CannedQuery:
                             columns=_columns(header.get("columns"), sparql))
     except (TypeError, ValueError) as exc:
         raise CannedQueryError(f"{path}: {exc}") from exc
-    query = replace(query, template=Template.of(sparql, frozenset(names)))
+    query = replace(query, template=Template.of(sparql, frozenset(names)),
+                    portable=_portable(path, header.get("portable"), params))
     _check_query(path, query)
     return query
+
+
+def _portable(path: Path, name, params: tuple[Parameter, ...]) -> CannedQuery | None:
+    """The query file the header's ``portable`` names (beside this one): the same question
+    without LATERAL, taking the same parameters."""
+    if name is None:
+        return None
+    portable = load_query(path.parent / str(name))
+    if _LATERAL.search(blank_opaque(portable.sparql)):
+        raise CannedQueryError(f"{path}: portable: {name} uses LATERAL too")
+    if portable.params != params:
+        raise CannedQueryError(f"{path}: portable: {name} does not take the same parameters")
+    return portable
 
 
 def _header(path: Path, sparql: str) -> dict:
@@ -355,14 +372,23 @@ def run(store: GraphStore, query: CannedQuery, values: Mapping[str, str],
     more were there. (The server runs the same `job` in a query process instead.)
     """
     bound = bind(query, values, store)
-    work = job(query, bound, row_cap, offset)
+    work = job(query, bound, row_cap, offset, store)
     page = rows(store.query(work.query, **work.options_for(store)), offset, row_cap)
     return result_of(query, bound, page, row_cap)
 
 
 def job(query: CannedQuery, bound: Mapping[str, NamedNode | Literal], row_cap: int,
-        offset: int = 0) -> QueryJob:
-    """The query with its bound terms written in, as a `passerelle.jobs.QueryJob`."""
+        offset: int = 0, store: GraphStore | None = None) -> QueryJob:
+    """The query with its bound terms written in, as a `passerelle.jobs.QueryJob`.
+
+    On a remote store that does not parse LATERAL (SPARQL 1.2; Virtuoso 7.2 does not), the
+    query's ``portable`` formulation runs instead, when it names one: Oxigraph needs LATERAL
+    to start a join from a computed term or to page in order without sorting every row, and
+    no SPARQL 1.1 text was found that it evaluates as fast (the notes of issue 13).
+    """
+    if (query.portable is not None and isinstance(store, RemoteStore)
+            and not store.parses_lateral()):
+        query = query.portable
     template = query.template or Template.of(query.sparql, frozenset(bound))
     text, substituted = template.fill(bound)
     return QueryJob(text, row_cap=row_cap, offset=offset,

@@ -34,6 +34,7 @@ _TOKEN = re.compile(r"[{}()*]|[?$][\w\u00b7\u0300-\u036f\u203f\u2040]+|"
                     + keyword("SELECT", "VALUES", "LATERAL"), re.IGNORECASE)
 _SUBQUERY_AHEAD = re.compile(r"\s*" + keyword("SELECT"), re.IGNORECASE)
 ALL_TRIPLES = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+LATERAL_PROBE = "SELECT * WHERE { {} LATERAL {} }"
 
 
 def query_form(text: str) -> str:
@@ -173,6 +174,7 @@ class RemoteStore:
         self.metadata = metadata
         self.graphs = sorted(metadata.get("graphs", {}))
         self._ranges: dict[str, str] | None = None
+        self._lateral: bool | None = None
 
     @classmethod
     def open(cls, endpoint: remote.Endpoint) -> RemoteStore:
@@ -233,6 +235,16 @@ class RemoteStore:
             rows = remote.select_rows(self.endpoint, text, default_graphs=self.graphs)
             self._ranges = {prop.value: kind.value for prop, kind in rows}
         return self._ranges
+
+    def parses_lateral(self) -> bool:
+        """Whether the store parses LATERAL (SPARQL 1.2), asked once."""
+        if self._lateral is None:
+            try:
+                remote.query(self.endpoint, LATERAL_PROBE).close()
+                self._lateral = True
+            except SyntaxError:
+                self._lateral = False
+        return self._lateral
 
     def named_graphs(self) -> list[NamedNode]:
         return [NamedNode(graph) for graph in self.graphs]

@@ -144,7 +144,8 @@ def run_canned(query: canned.CannedQuery, values: dict[str, str], page: Page
     network = check_no_network(query.sparql, update=False, base_iri=public_path(request.path),
                                allowed_services=current_app.config["SERVICE_ALLOWLIST"])
     bound = canned.bind(query, values, current_store().store)
-    work = replace(canned.job(query, bound, page.size, page.offset), refuse_service=not network)
+    work = replace(canned.job(query, bound, page.size, page.offset, current_store().store),
+                   refuse_service=not network)
     rows = execution(query.timeout, network=network).rows(work)
     return canned.result_of(query, bound, rows, page.size)
 

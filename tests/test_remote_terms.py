@@ -156,7 +156,10 @@ def test_every_declared_column_is_spelled_so_on_the_embedded_store(seed_store_pa
                                 "published-figures-check"]
     from test_catalogue_contract import EXAMPLES
 
-    for name, query in declared.items():
+    portable = {name: q.portable for name, q in load_queries(ROOT / "queries").items()
+                if q.portable is not None and q.portable.columns}
+    assert sorted(portable) == ["institution", "schools-sharing-partners"]
+    for name, query in [*declared.items(), *portable.items()]:
         result = run(store, query, EXAMPLES[name])
         seen = 0
         for column, kind in query.columns:
@@ -169,3 +172,26 @@ def test_every_declared_column_is_spelled_so_on_the_embedded_store(seed_store_pa
                 else:
                     assert term.datatype.value == kind, (name, column, term)
         assert seen > 0, name
+
+
+# ---- A portable formulation -------------------------------------------------------------------
+
+HEADER = "#+ title: Flags\n#+ params:\n#+   - name: flag\n#+     type: string\n"
+
+
+@pytest.mark.parametrize(("portable", "message"), [
+    ("SELECT ?flag WHERE { {} LATERAL { BIND(1 AS ?x) } }",
+     "portable: flags-1.rq uses LATERAL too"),
+    ("SELECT ?other WHERE { BIND(1 AS ?other) }",
+     "portable: flags-1.rq does not take the same parameters"),
+])
+def test_a_portable_formulation_is_sparql_1_1_with_the_same_parameters(tmp_path, portable,
+                                                                        message):
+    (tmp_path / "flags-1.rq").write_text(
+        (HEADER if "?flag" in portable else "#+ title: Flags\n") + portable + "\n",
+        encoding="utf-8")
+    (tmp_path / "flags.rq").write_text(HEADER + "#+ portable: flags-1.rq\n"
+                                       "SELECT ?flag WHERE { {} LATERAL { BIND(?flag AS ?y) } }\n",
+                                       encoding="utf-8")
+    with pytest.raises(CannedQueryError, match=f"flags.rq: {message}"):
+        load_query(tmp_path / "flags.rq")
