@@ -41,6 +41,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -167,6 +168,13 @@ class CannedQuery:
         return {"name": self.name, "title": self.title, "description": self.description,
                 "params": [p.to_dict() for p in self.params], "tags": list(self.tags),
                 "timeout": self.timeout, "sparql": self.sparql}
+
+    @cached_property
+    def calls_out(self) -> bool:
+        """Whether the text uses SERVICE as a keyword (`passerelle.lexer.network_keywords`),
+        read once: the server checks the endpoints of only such a query, and only such a
+        query's job asks the query process to scan it again."""
+        return "SERVICE" in network_keywords(self.sparql)
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.params if p.name == name), None)
@@ -334,7 +342,7 @@ def _check_query(path: Path, query: CannedQuery) -> None:
     pyoxigraph refuses a substitution of a variable the query does not project. A federated
     query (SERVICE) is never run to check it, since that could call out: rdflib parses it.
     """
-    if "SERVICE" in network_keywords(query.sparql):
+    if query.calls_out:
         _check_federated(path, query)
         return
     dummy = {p.name: NamedNode("urn:passerelle:check") for p in query.params}

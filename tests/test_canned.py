@@ -331,3 +331,13 @@ def test_the_cli_runs_a_canned_query_offline(seed_store_path):
                                                     if not c.endswith("Label")]
     refused = runner.invoke(main, [*command, "--param", "school=nope"])
     assert refused.exit_code == 2 and "parameter 'school'" in refused.output
+
+
+def test_a_query_calls_out_only_where_service_is_a_keyword(tmp_path):
+    # Read once at load: the server checks endpoints, and the query process scans the text
+    # again, only for such a query.
+    assert load_query(QUERIES / "wikidata-enrichment.rq").calls_out
+    assert not load_query(QUERIES / "partners.rq").calls_out
+    mentioned = PARTNERS_IN_COUNTRY.replace("WHERE {", 'WHERE {\n  # no SERVICE here\n'
+                                            '  BIND("SERVICE" AS ?word)', 1)
+    assert not load_query(write(tmp_path, "mentions-service.rq", mentioned)).calls_out
