@@ -7,7 +7,7 @@ swap belong to `passerelle.builddir`; this module writes the store's contents.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pyoxigraph import Quad, RdfFormat
@@ -27,14 +27,20 @@ def write_store(build: BuildDir, quads: Iterable[Quad]) -> int:
     1000x benchmark's queries, for 20 s of build).
     """
     store = build.open(writable=True)
-    remaining = iter(quads)
-    while chunk := list(itertools.islice(remaining, LOAD_CHUNK)):
+    for chunk in chunks(quads, LOAD_CHUNK):
         store.bulk_extend(chunk)
     store.optimize()
     store.flush()
     count = len(store)
     del store  # closes the store, releasing its lock before readers open it
     return count
+
+
+def chunks(items: Iterable, size: int) -> Iterator[list]:
+    """The items as lists of at most `size`, read one list at a time."""
+    remaining = iter(items)
+    while chunk := list(itertools.islice(remaining, size)):
+        yield chunk
 
 
 def canonical_nquads(store_link: Path) -> str:

@@ -41,6 +41,7 @@ from pyoxigraph import Literal, NamedNode, Quad, Store, Variable
 
 from graph.errors import BuildError
 from graph.rdf import ID, PAS, RDF_TYPE, XSD, graph_iri
+from graph.store import chunks
 from passerelle.paths import QUERIES_DIR
 from passerelle.vocabulary import sparql_prefixes
 
@@ -53,6 +54,7 @@ LIVE_FIGURE_CHECK = QUERIES_DIR / "live" / "published-figures-check.rq"
 # it (1000x: 4.5 million) each school keeps its closest partners-in-common, so that the
 # store stays within its memory bound; the build's metadata says how many pairs were kept.
 MAX_PAIRS = 250_000
+SUMMARY_CHUNK = 100_000  # quads written to the store at a time
 # How far the figure check's own part of the graph reaches from a school's agreements and
 # figures: partner -> country, type -> broader type -> its broader type.
 WALK = 4
@@ -107,9 +109,11 @@ def summarise(store: Store, max_pairs: int = MAX_PAIRS) -> Stats:
     for part in (_partner_summaries(facts), _agreement_lists(facts), _tallies(facts),
                  _school_summaries(facts), overlaps.quads(), _figure_checks(store),
                  _country_codes(store)):
-        chunk = [Quad(s, p, o, graph) for s, p, o in part]
-        store.bulk_extend(chunk)
-        written += len(chunk)
+        # A chunk at a time: all of a part's quads at once were 2 million Python objects
+        # (the partner summaries at 1000x), on top of the store.
+        for chunk in chunks((Quad(s, p, o, graph) for s, p, o in part), SUMMARY_CHUNK):
+            store.bulk_extend(chunk)
+            written += len(chunk)
     return Stats(written, overlaps.kept, overlaps.all_pairs)
 
 
@@ -402,7 +406,8 @@ def _country_codes(store: Store) -> Iterator[tuple]:
     """Each institution's country code on the institution itself: queries read it with one
     pattern, where an OPTIONAL of two (country, then its code) is joined over every
     institution by pyoxigraph before the bound parameter narrows anything."""
-    for institution, code in _select(store, COUNTRY_CODES):
+    # Read before any is written: the store is written to between chunks.
+    for institution, code in list(_select(store, COUNTRY_CODES)):
         yield institution, pas("countryCode"), code
 
 
