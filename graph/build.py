@@ -43,6 +43,7 @@ from passerelle.vocabulary import package_version
 ONTOLOGY = ONTOLOGY_DIR / "passerelle.ttl"
 SHAPES = ONTOLOGY_DIR / "shapes.ttl"
 INFERRED = "inferred"
+ONTOLOGY_GRAPH = "ontology"  # the only graph with blank nodes (graph/store.py)
 MANIFEST = "sources.toml"
 
 
@@ -109,7 +110,7 @@ def assemble(seeds_dir: Path, ontology: Path = ONTOLOGY, shapes: Path = SHAPES) 
     dataset.report = _convert(sources, registry, dataset)
     with _timed(dataset.timings, "rdf", dataset.peak_mib):
         ontology_graph = _read_turtle(ontology)
-        working.bulk_extend(_canonical_quads(ontology_graph, "ontology"))
+        working.bulk_extend(_canonical_quads(ontology_graph, ONTOLOGY_GRAPH))
     with _timed(dataset.timings, "reason", dataset.peak_mib):
         rules = materialise.rules_from(ontology_graph)
         materialise.materialise(working, rules, rdf.graph_iri(INFERRED))
@@ -137,9 +138,9 @@ def build(seeds_dir: Path, store_path: Path, allow: gate.Allow = gate.NOTHING) -
             build_dir = link.new_build()
             try:
                 with _timed(dataset.timings, "load", dataset.peak_mib):
-                    triples = store.write_store(build_dir, dataset.store)
+                    triples = store.write_store(build_dir, dataset, [rdf.graph_iri(ONTOLOGY_GRAPH)])
                 with _timed(dataset.timings, "index", dataset.peak_mib):
-                    Index.read(build_dir.open()).save(build_dir.path / SEARCH_FILE)
+                    Index.read(dataset.store).save(build_dir.path / SEARCH_FILE)  # the built store
                 metadata = _metadata(dataset, build_dir.id, triples)
                 metadata["history"] = history.extended(_read_metadata(published), metadata,
                                                        verdict)

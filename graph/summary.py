@@ -30,6 +30,7 @@ vocabulary and the shapes check it.
 from __future__ import annotations
 
 import heapq
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -41,7 +42,6 @@ from pyoxigraph import Literal, NamedNode, Quad, Store, Variable
 
 from graph.errors import BuildError
 from graph.rdf import ID, PAS, RDF_TYPE, XSD, graph_iri
-from graph.store import chunks
 from passerelle.paths import QUERIES_DIR
 from passerelle.vocabulary import sparql_prefixes
 
@@ -115,6 +115,13 @@ def summarise(store: Store, max_pairs: int = MAX_PAIRS) -> Stats:
             store.bulk_extend(chunk)
             written += len(chunk)
     return Stats(written, overlaps.kept, overlaps.all_pairs)
+
+
+def chunks(items: Iterable, size: int) -> Iterator[list]:
+    """The items as lists of at most `size`, read one list at a time."""
+    remaining = iter(items)
+    while chunk := list(itertools.islice(remaining, size)):
+        yield chunk
 
 
 def _select(store: Store, query: str, **options) -> Iterator:

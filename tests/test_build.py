@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from pyoxigraph import Store
+from pyoxigraph import BlankNode, Store
+
+from graph import rdf
+from graph.build import ONTOLOGY, ONTOLOGY_GRAPH, _canonical_quads, _read_turtle
+from graph.store import LOAD_FILE
 
 ID = "https://w3id.org/passerelle/id/"
 PREFIXES = """
@@ -279,3 +285,15 @@ def test_graph_sizes_count_each_graphs_quads(seed_build):
     assert sum(sizes.values()) == seed_build.triples
     assert sizes["https://w3id.org/passerelle/graph/summary"] == \
         seed_build.dataset.summarised.quads
+
+
+def test_the_load_keeps_the_ontologys_blank_nodes_and_leaves_no_dump(seed_build):
+    # Loaded through an N-Quads file (graph/store.py), which the loader reads with new blank
+    # node labels: the ontology graph is put back with the build's canonical ones.
+    ontology = rdf.graph_iri(ONTOLOGY_GRAPH)
+    loaded = set(seed_build.dataset.store.quads_for_pattern(None, None, None, ontology))
+    assert loaded == set(_canonical_quads(_read_turtle(ONTOLOGY), ONTOLOGY_GRAPH))
+    # The RDF lists of the 3 property chains: 6 list nodes, each with first and rest.
+    assert sum(isinstance(q.subject, BlankNode) for q in loaded) == 12
+    assert not (Path(seed_build.build_dir) / LOAD_FILE).exists()
+    assert len(seed_build.dataset.store) == seed_build.triples
