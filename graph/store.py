@@ -6,6 +6,7 @@ swap belong to `passerelle.builddir`; this module writes the store's contents.
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +39,7 @@ def write_store(build: BuildDir, dataset: Dataset, labelled: Iterable[NamedNode]
         kept = [quad for graph in labelled
                 for quad in dataset.store.quads_for_pattern(None, None, None, graph)]
         dataset.store = None  # the last reference: the working store's memory is freed
+        _give_back_freed_memory()
         store = build.open(writable=True)
         store.bulk_load(path=str(dump), format=RdfFormat.N_QUADS)
     finally:
@@ -54,6 +56,16 @@ def write_store(build: BuildDir, dataset: Dataset, labelled: Iterable[NamedNode]
     del store  # closes the store, releasing its lock before readers open it
     dataset.store = build.open()
     return count
+
+
+def _give_back_freed_memory() -> None:
+    """Return the freed heap to the system (glibc keeps it in the main thread's arena,
+    where the bulk loader's threads cannot use it: 300 MB at 100x, ten times that at 1000x,
+    would stay on top of the loader's own). Nothing to do on another C library."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def canonical_nquads(store_link: Path) -> str:
