@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 import rdflib
-from pyoxigraph import Literal, NamedNode, Store
+from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from graph import shacl, summary
 from graph.build import SHAPES
@@ -19,6 +19,7 @@ from graph.build import SHAPES
 ID = "https://w3id.org/passerelle/id/"
 PAS = "https://w3id.org/passerelle/ontology#"
 SUMMARY = NamedNode("https://w3id.org/passerelle/graph/summary")
+DECIMAL = NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
 TELECOM, ESTP, SCHOOL_003 = (ID + "institution/" + s
                              for s in ("telecom-paris", "estp", "unidentified-school-003"))
 
@@ -108,3 +109,21 @@ def test_a_broken_summary_is_caught_by_the_shapes(store):
     found = shacl.validate(broken, shacl.read_shapes(rdflib.Graph().parse(SHAPES)))
     assert [(v.focus, v.path, v.component) for v in found] == [
         (f"<{overlap.value}>", PAS + "jaccard", "MinCountConstraintComponent")]
+
+
+def test_a_summary_value_of_the_wrong_type_is_caught_alone_or_beside_a_second_value(store):
+    # graph/shacl.py checks a property shape's counts and value tests in one pass and asks for
+    # the failing values only when one fails: each case must still name what it breaks.
+    overlap = NamedNode(ID + "summary/overlap/estp/telecom-paris")
+    jaccard = NamedNode(PAS + "jaccard")
+    shapes = shacl.read_shapes(rdflib.Graph().parse(SHAPES))
+    broken = Store()
+    broken.extend(store.quads_for_pattern(None, None, None, None))
+    broken.remove(next(iter(broken.quads_for_pattern(overlap, jaccard, None, SUMMARY))))
+    broken.add(Quad(overlap, jaccard, Literal("0.0288"), SUMMARY))  # a string, not a decimal
+    found = [(v.focus, v.value, v.component) for v in shacl.validate(broken, shapes)]
+    assert found == [(f"<{overlap.value}>", '"0.0288"', "DatatypeConstraintComponent")]
+    broken.add(Quad(overlap, jaccard, Literal("0.0288", datatype=DECIMAL), SUMMARY))
+    found = [(v.focus, v.value, v.component) for v in shacl.validate(broken, shapes)]
+    assert found == [(f"<{overlap.value}>", None, "MaxCountConstraintComponent"),
+                     (f"<{overlap.value}>", '"0.0288"', "DatatypeConstraintComponent")]
