@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -120,7 +121,7 @@ def running_server(store: Path, log: Path, admin_token: str | None = None,
     with open(log, "wb") as output:
         process = subprocess.Popen([sys.executable, "-c", code, str(store), str(port),
                                     str(workers)], cwd=ROOT, env=env, stdout=output,
-                                   stderr=subprocess.STDOUT)
+                                   stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base + "/healthz", process, log)
@@ -130,13 +131,22 @@ def running_server(store: Path, log: Path, admin_token: str | None = None,
 
 
 def stop(process: subprocess.Popen) -> None:
-    """Terminate the process; kill it if it has not exited within 10 s."""
-    process.terminate()
+    """Terminate the process; kill it if it has not exited within 10 s. A server started in a
+    session of its own (``start_new_session=True``) is stopped with its whole process group,
+    so that no worker it forked outlives the test, whatever its parent did before dying."""
+    own_group = os.getpgid(process.pid) == process.pid if process.poll() is None else False
+    signal_all = (lambda sig: os.killpg(process.pid, sig)) if own_group else process.send_signal
+    signal_all(signal.SIGTERM)
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        process.kill()
+        signal_all(signal.SIGKILL)
         process.wait()
+    if own_group:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # a worker still there after its parent
+        except ProcessLookupError:
+            pass
 
 
 def wait_until_up(url: str, process: subprocess.Popen, log: Path, limit: float = 20) -> None:

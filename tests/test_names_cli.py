@@ -40,7 +40,8 @@ def test_serve_prints_the_url_to_open(seed_store_path, tmp_path):
     with open(log, "wb") as errors:
         process = subprocess.Popen([sys.executable, "-c", code, "serve", "--store",
                                     str(seed_store_path), "--port", str(port), "--workers", "1"],
-                                   cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errors)
+                                   cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errors,
+                                   start_new_session=True)
     try:
         ready, _, _ = select.select([process.stdout], [], [], 20)
         assert ready, "serve printed nothing within 20 s"
