@@ -32,6 +32,7 @@ from passerelle.limits import parse_seconds
 
 # Why a query was stopped before it answered (QueryStopped.kind).
 BUSY = "busy"  # no query process became free within the budget
+OVER_SHARE = "over-share"  # the client already runs as many queries as one client may
 TIMEOUT = "timeout"  # the budget ran out
 MEMORY = "memory"  # the query process hit its memory limit
 STACK = "stack"  # the query nested too deep for the query process's stack

@@ -22,6 +22,9 @@ the "Security and limits" section of the README lists them with what enforces ea
   more than its share is stopped (503, "out of memory"). Default: half the machine's memory.
 - Clients: one client (address) may hold at most all but one of a server process's query
   slots (`server.executor`); the next free slot goes to the client with the fewest running.
+  Across the server's processes, a client runs at most ``QUERIES_PER_CLIENT`` queries at
+  once (default: half the server's query slots); over it, it waits at most ``CLIENT_WAIT``
+  seconds for one of its own to end, then is answered 429 (`server.client_shares`).
 - Rows: an answer carries at most ``ROW_CAP`` rows (or triples); the rest are cut and the
   response says so (``X-Passerelle-Truncated: true``; canned queries also page with ``Link``).
 """
@@ -42,6 +45,7 @@ QUERY_MEMORY_LIMIT = 2 * 1024**3  # bytes, one query process
 QUERY_MEMORY_TOTAL = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
 MIN_PROCESS_MEMORY = 256 * 1024**2  # a query process needs this much to be of any use
 ROW_CAP = 10_000
+CLIENT_WAIT = 0.5  # seconds a client over its share waits for one of its queries to end
 
 TIMEOUT_PARAMETER = "timeout"
 _SECONDS = re.compile(r"[0-9]{1,6}(\.[0-9]{1,3})?")

@@ -19,6 +19,11 @@ Settings (environment variable -> config key):
   that all the query processes of the server may allocate together (``0``: no total).
 - ``PASSERELLE_QUERY_SANDBOX`` -> ``QUERY_SANDBOX``: ``off`` lets query processes run without
   a network namespace of their own (`passerelle.sandbox`); on by default.
+- ``PASSERELLE_QUERIES_PER_CLIENT`` -> ``QUERIES_PER_CLIENT``: the most queries one client
+  address may run at once on the whole server, all worker processes together (default 0:
+  half the server's query slots, `server.client_shares`). It needs ``CLIENT_SLOTS_DIR``, a
+  directory every worker shares, which `server.wsgi.serve` makes; without it (one app in
+  one process, as in tests) only each process's own fair shares apply.
 - ``PASSERELLE_BASE_URL`` -> ``BASE_URL``: the public address of the service
   (``https://example.org/passerelle``); the URLs that answers carry (Link, VoID, the service
   description, the OpenAPI servers) are made from it, never from the request's Host header.
@@ -69,6 +74,9 @@ DEFAULTS = {
     "SERVER_WORKERS": 1,
     "DEMOTE_AFTER": limits.DEMOTE_AFTER,
     "BASE_URL": DEFAULT_BASE_URL,
+    "CLIENT_SLOTS_DIR": None,
+    "QUERIES_PER_CLIENT": 0,
+    "CLIENT_WAIT": limits.CLIENT_WAIT,
 }
 
 ENVIRONMENT = {
@@ -85,6 +93,7 @@ ENVIRONMENT = {
     "PASSERELLE_QUERY_SANDBOX": ("QUERY_SANDBOX", lambda value: not sandbox.disabled(
         {"PASSERELLE_QUERY_SANDBOX": value})),
     "PASSERELLE_BASE_URL": ("BASE_URL", lambda value: check_base_url(value)),
+    "PASSERELLE_QUERIES_PER_CLIENT": ("QUERIES_PER_CLIENT", int),
 }
 _BYTES = re.compile(r"([0-9]{1,15})([KMG]?)", re.IGNORECASE)
 
@@ -126,6 +135,7 @@ def create_app(config: dict | None = None) -> Flask:
     from passerelle.store import open_store
     from server import (
         caching,
+        client_shares,
         cors,
         errors,
         execution,
@@ -178,8 +188,15 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config["QUERY_SANDBOX"]:
         log.warning("PASSERELLE_QUERY_SANDBOX=off: query processes have network access; a "
                     "query's SERVICE may reach other servers")
+    shares = None
+    if app.config["CLIENT_SLOTS_DIR"]:
+        per_client = int(app.config["QUERIES_PER_CLIENT"]) or \
+            client_shares.per_client_default(workers, size)
+        shares = client_shares.ClientShares(Path(app.config["CLIENT_SLOTS_DIR"]), per_client,
+                                            float(app.config["CLIENT_WAIT"]))
     app.extensions["passerelle-executor"] = QueryPool(
-        size, memory, float(app.config["DEMOTE_AFTER"]), sandbox=bool(app.config["QUERY_SANDBOX"]))
+        size, memory, float(app.config["DEMOTE_AFTER"]), sandbox=bool(app.config["QUERY_SANDBOX"]),
+        shares=shares)
     if app.config["SERVICE_ALLOWLIST"]:
         # The only processes with network: for queries whose every SERVICE is allowlisted.
         app.extensions["passerelle-network-pool"] = QueryPool(

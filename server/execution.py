@@ -34,6 +34,7 @@ FAILED = {
 # Why the server stopped a query (passerelle.funnel) -> (HTTP status, title).
 STOPPED = {
     funnel.BUSY: (503, "Server busy"),
+    funnel.OVER_SHARE: (429, "Too many queries at once"),
     funnel.TIMEOUT: (503, "Query timeout"),
     funnel.MEMORY: (503, "Query stopped: out of memory"),
     funnel.STACK: (400, "Query too deeply nested"),
@@ -41,7 +42,7 @@ STOPPED = {
     funnel.CRASHED: (503, "Query stopped"),
     funnel.SANDBOX: (503, "Query sandbox unavailable"),
 }
-RETRY_AFTER = {funnel.BUSY: "1"}
+RETRY_AFTER = {funnel.BUSY: "1", funnel.OVER_SHARE: "1"}
 
 
 def limits() -> Limits:

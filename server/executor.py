@@ -10,7 +10,8 @@ they are gone with it.
 Fair shares: one client (by address) may hold at most ``per_client`` of the pool's slots
 at once (by default all but one, so a client that sends runaways always leaves one to the
 others), and when slots are contended the next free one goes to the waiting client with
-the fewest queries running, not to whoever came first.
+the fewest queries running, not to whoever came first. Across the processes of a server,
+a client first takes one of its shares (`server.client_shares`), held for the query.
 
 A query that has used ``demote_after`` seconds of CPU has its child moved to the lowest CPU
 priority (nice 19), so that while it runs the quick queries of other clients keep their
@@ -40,11 +41,13 @@ import threading
 import time
 import weakref
 from collections import Counter
+from contextlib import nullcontext
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from passerelle import funnel, jobs
 from passerelle.funnel import QueryStopped
+from server.client_shares import ClientShares
 
 QUERY_PROCESS = Path(__file__).with_name("query_process.py")
 NO_SANDBOX = 3  # server.query_process.NO_SANDBOX (not imported: it is a script)
@@ -166,7 +169,8 @@ class QueryPool:
     """The pool: runs jobs in children, within their budget, fairly between clients."""
 
     def __init__(self, size: int, memory_limit: int, demote_after: float,
-                 sandbox: bool = True, per_client: int | None = None):
+                 sandbox: bool = True, per_client: int | None = None,
+                 shares: ClientShares | None = None):
         if size < 1:
             raise ValueError(f"the query process pool needs at least 1 process, not {size}")
         self.size = size
@@ -174,6 +178,7 @@ class QueryPool:
         self.demote_after = demote_after
         self.sandbox = sandbox
         self.per_client = per_client or max(1, size - 1)
+        self.shares = shares
         self.started = 0  # children started, for tests and the load report
         self._running: Counter[str] = Counter()
         self._waiting: Counter[str] = Counter()
@@ -186,15 +191,16 @@ class QueryPool:
         """The child's reply to the job; QueryStopped when no slot came free in time, or
         the budget ran out, or the child died."""
         deadline = time.monotonic() + budget
-        self._take_slot(client, budget)
-        try:
-            return self._run(job, max(0.0, deadline - time.monotonic()))
-        finally:
-            with self._turn:
-                self._running[client] -= 1
-                if not self._running[client]:
-                    del self._running[client]
-                self._turn.notify_all()
+        with self.shares.held(client, budget) if self.shares else nullcontext():
+            self._take_slot(client, max(0.0, deadline - time.monotonic()))
+            try:
+                return self._run(job, max(0.0, deadline - time.monotonic()))
+            finally:
+                with self._turn:
+                    self._running[client] -= 1
+                    if not self._running[client]:
+                        del self._running[client]
+                    self._turn.notify_all()
 
     def _take_slot(self, client: str, budget: float) -> None:
         with self._turn:

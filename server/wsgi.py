@@ -44,6 +44,7 @@ import ctypes
 import functools
 import os
 import signal
+import tempfile
 from pathlib import Path
 
 from flask import Flask
@@ -160,8 +161,6 @@ def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
         else:
             StoreLink(Path(store)).require()
         workers, blocking = workers or default_workers(), max(threads, BLOCKING_THREADS)
-    app_config = {"STORE": store, "STORE_OPTIONS": store_options or {}, "BASE_URL": public,
-                  "QUERY_PROCESSES": threads, "SERVER_WORKERS": workers}
     server = Granian(
         "server.wsgi:load_app", address=host, port=port, interface=Interfaces.WSGI,
         workers=workers, blocking_threads=blocking, websockets=False,
@@ -169,5 +168,10 @@ def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
                                      max_buffer_size=HTTP1_BUFFER),
         log_access=True, log_access_format=ACCESS_LOG_FORMAT,
         respawn_failed_workers=True, workers_kill_timeout=WORKER_KILL_TIMEOUT)
-    server.serve(target_loader=functools.partial(load_app, app_config, os.getpid()),
-                 wrap_loader=False)
+    # Where every worker keeps the shares of each client (server.client_shares).
+    with tempfile.TemporaryDirectory(prefix="passerelle-clients-") as shares:
+        app_config = {"STORE": store, "STORE_OPTIONS": store_options or {}, "BASE_URL": public,
+                      "QUERY_PROCESSES": threads, "SERVER_WORKERS": workers,
+                      "CLIENT_SLOTS_DIR": shares}
+        server.serve(target_loader=functools.partial(load_app, app_config, os.getpid()),
+                     wrap_loader=False)

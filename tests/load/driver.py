@@ -5,6 +5,10 @@ mix of canned and ad-hoc queries (`MIX`) back to back for ``seconds``, then stop
 With ``runaway_every`` set, another thread also sends a runaway query that often, each from
 its own connection; a runaway must be answered 503 within its budget (plus slack), every
 other request 200. Anything else is an error, kept with its reason.
+
+Each steady client, and the runaways, come from an address of their own in 127.0.0.0/8,
+as separate clients do: the server keeps each address to its share of the query slots
+(`server.client_shares`), and one address for everything would measure that share.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ MIX = [
                  "WHERE { ?a pas:school ?s } LIMIT 50", "format": "nt"}), None),
 ]
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+RUNAWAY_SOURCE = "127.0.2.1"  # the runaways' client; steady client i is 127.0.1.(i+1)
 
 
 @dataclass
@@ -45,7 +50,9 @@ class LoadReport:
     clients: int
     seconds: float
     runaway_every: float | None
+    started: float = field(default_factory=time.monotonic)
     latencies: list[float] = field(default_factory=list)
+    timeline: list[tuple[float, float, str]] = field(default_factory=list)  # start, took, label
     runaway_times: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -69,15 +76,18 @@ class LoadReport:
             "runaway_answered_after_s": [round(min(self.runaway_times, default=0), 2),
                                          round(max(self.runaway_times, default=0), 2)],
             "first_errors": self.errors[:5],
+            "slowest": [f"{label} at {start:.2f} s: {took * 1000:.0f} ms" for start, took, label
+                        in sorted(self.timeline, key=lambda each: -each[1])[:3]],
         }
 
 
 class _Client:
-    """One keep-alive connection; reconnects once when the server closed it while idle."""
+    """One keep-alive connection from ``source`` (an address of the loopback interface);
+    reconnects once when the server closed it while idle."""
 
-    def __init__(self, host: str, port: int, timeout: float):
-        self.address = (host, port, timeout)
-        self.connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    def __init__(self, host: str, port: int, timeout: float, source: str):
+        self.address = (host, port, timeout, (source, 0))
+        self.connection = http.client.HTTPConnection(*self.address)
 
     def send(self, method: str, path: str, body: str | None) -> tuple[int, bytes]:
         for attempt in (1, 2):
@@ -102,7 +112,7 @@ class _Client:
 
 def _steady_client(base: tuple[str, int], deadline: float, offset: int,
                    report: LoadReport, lock: threading.Lock) -> None:
-    client = _Client(*base, timeout=60)
+    client = _Client(*base, timeout=60, source=f"127.0.1.{offset + 1}")
     turn = offset
     while time.monotonic() < deadline:
         label, method, path, body = MIX[turn % len(MIX)]
@@ -118,13 +128,14 @@ def _steady_client(base: tuple[str, int], deadline: float, offset: int,
         with lock:
             if status == 200:
                 report.latencies.append(took)
+                report.timeline.append((start - report.started, took, label))
             else:
                 report.errors.append(f"{label}: HTTP {status} {data[:200]!r}")
 
 
 def _runaway(base: tuple[str, int], budget: float, report: LoadReport,
              lock: threading.Lock) -> None:
-    client = _Client(*base, timeout=budget + 30)
+    client = _Client(*base, timeout=budget + 30, source=RUNAWAY_SOURCE)
     path = "/sparql?" + urllib.parse.urlencode({"query": RUNAWAY, "timeout": f"{budget:g}"})
     start = time.monotonic()
     try:
