@@ -271,9 +271,13 @@ class QueryPool:
             self._idle.append(process)
 
     def _replace(self, process: QueryProcess) -> None:
-        # The fresh child starts now, while the answer goes out, not on the next query.
+        # The fresh child starts now, while the answer goes out, not on the next query; it
+        # goes under the warm ones, so that the next query is not the one that waits for it
+        # to start (a fraction of a second, a second or more on a loaded machine).
         process.stop()
-        self._give_back(self._start())
+        fresh = self._start()
+        with self._lock:
+            self._idle.insert(0, fresh)
 
     def close(self) -> None:
         """Stop every idle child (busy ones stop when their query is answered or killed)."""
