@@ -79,6 +79,25 @@ def execution(declared: float | None = None, network: bool = False) -> Execution
     return made
 
 
+class FunnelStore:
+    """The store as the name lookups of an answer read it (`passerelle.names.lookup`, for
+    CSV, flat JSON and HTML tables), each of their queries run through the request's
+    funnel: in a query process, within the request's budget, at most the row cap."""
+
+    def __init__(self, run: Execution):
+        self.execution = run
+
+    def query(self, text: str, use_default_graph_as_union: bool = True) -> list[dict]:
+        found = self.execution.rows(jobs.QueryJob(text, row_cap=self.execution.row_cap,
+                                                  union=use_default_graph_as_union))
+        return [dict(zip(found.variables, row, strict=True)) for row in found.rows]
+
+
+def funnel_store() -> FunnelStore:
+    """The current request's store for name lookups (`FunnelStore`)."""
+    return FunnelStore(execution())
+
+
 def _failed(exc: QueryFailed):
     status, title = FAILED.get(exc.kind, (500, "Query failed"))
     return error_response(ApiError(status, title, exc.detail))

@@ -180,6 +180,7 @@ class QueryPool:
         self.per_client = per_client or max(1, size - 1)
         self.shares = shares
         self.started = 0  # children started, for tests and the load report
+        self.ran = 0  # jobs sent to a child, for tests
         self._running: Counter[str] = Counter()
         self._waiting: Counter[str] = Counter()
         self._turn = threading.Condition()
@@ -233,6 +234,7 @@ class QueryPool:
 
     def _run(self, job: jobs.QueryJob, budget: float) -> jobs.Reply:
         process = self._take()
+        self.ran += 1
         try:
             reply = process.ask(job, budget, self.demote_after)
         except TimeoutError:

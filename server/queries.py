@@ -29,7 +29,7 @@ from passerelle import canned, tables
 from passerelle.funnel import Page
 from server import openapi
 from server.errors import ApiError
-from server.execution import execution, limits
+from server.execution import execution, funnel_store, limits
 from server.negotiation import RESULTS, Format, negotiate, prefers_html
 from server.sparql_text import check_no_network
 from server.store import current_store
@@ -192,7 +192,7 @@ def _values() -> dict[str, str]:
 
 def _results_response(result: canned.CannedResult, answer: Format,
                       shape: str | None = None) -> Response:
-    store = current_store().store
+    store = funnel_store()  # the names beside the IRIs: looked up within the budget
     if shape == "objects":
         response = Response(canned.objects(result, store), content_type="application/json")
     else:
@@ -240,7 +240,7 @@ def _html(query: canned.CannedQuery):
         except canned.ParameterError as exc:
             error, status = str(exc), 400
         else:
-            shown = tables.table(result.variables, result.rows, current_store().store)
+            shown = tables.table(result.variables, result.rows, funnel_store())
             pages = {"offset": page.offset, **page_targets(page, result.truncated)}
             if result.truncated:
                 narrow = [p.name for p in query.params if not values.get(p.name)]
