@@ -14,6 +14,7 @@ an acronym 80, initials 70, a partial overlap less, a disagreeing country 30 les
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from html import escape
 
@@ -43,6 +44,10 @@ class QueryError(ValueError):
     """A request the API cannot answer: what is wrong with it, for a 400."""
 
 
+class OutOfTime(Exception):
+    """The batch was not answered within its time budget (the server answers 503)."""
+
+
 @dataclass(frozen=True)
 class Service:
     """The name index of one build and the URLs the manifest announces."""
@@ -66,15 +71,26 @@ class Service:
             "batchSize": 10,
         }
 
-    def reconcile(self, batch: object) -> dict:
+    def reconcile(self, batch: object, seconds: float | None = None) -> dict:
         """A query batch ({"q0": {"query": ..., "type": ..., "properties": [...]}}) ->
-        its result batch ({"q0": {"result": [candidates]}})."""
+        its result batch ({"q0": {"result": [candidates]}}).
+
+        With ``seconds``, OutOfTime when the batch is not answered by then (checked before
+        each query: the matcher runs in the server's process, where nothing can stop it)."""
         if not isinstance(batch, dict) or not batch:
             raise QueryError("queries must be a JSON object of queries, such as "
                              '{"q0": {"query": "TU Delft"}}')
         if len(batch) > MAX_QUERIES:
             raise QueryError(f"{len(batch)} queries in one batch; at most {MAX_QUERIES}")
-        return {key: {"result": self._answer(key, query)} for key, query in batch.items()}
+        deadline = None if seconds is None else time.monotonic() + seconds
+        answered = {}
+        for key, query in batch.items():
+            if deadline is not None and time.monotonic() > deadline:
+                raise OutOfTime(f"{len(answered)} of the {len(batch)} queries were answered "
+                                f"within the time budget of {seconds:g} s; send smaller "
+                                "batches")
+            answered[key] = {"result": self._answer(key, query)}
+        return answered
 
     def _answer(self, key: str, query: object) -> list[dict]:
         if not isinstance(query, dict) or not isinstance(query.get("query"), str):

@@ -10,6 +10,11 @@ The names come from the served build (its ``names.json``, written by `passerelle
 the same names and the same matcher as the build's resolver, so a name matches here exactly
 as it resolved in the build. The server reads no seeds and imports no parser. A remote store
 has no build directory, hence no name index: /reconcile then answers 503.
+
+Bounds on a batch (the matcher runs in the server's process): at most 100 queries of at
+most 300 characters (400 otherwise), at most 25 candidates each, a body of at most 1 MB
+(413), and the request's time budget (as a query's: ``timeout=`` lowers it), checked
+before each query: past it, 503.
 """
 
 from __future__ import annotations
@@ -21,8 +26,16 @@ from pathlib import Path
 from flask import Blueprint, Response, jsonify, request
 
 from passerelle.matching import NAMES_FILE, Named, NameIndex
-from passerelle.reconciliation import PROPERTIES, TYPES, QueryError, Service, suggest_from
+from passerelle.reconciliation import (
+    PROPERTIES,
+    TYPES,
+    OutOfTime,
+    QueryError,
+    Service,
+    suggest_from,
+)
 from server.errors import ApiError
+from server.execution import budget
 from server.store import current_store
 from server.urls import base_url
 
@@ -61,13 +74,16 @@ def reconcile() -> Response:
     queries = request.values.get("queries")
     if queries is None:
         return jsonify(service().manifest(_root()))
+    seconds = budget()  # the request's, as for a query: timeout= lowers it
     try:
         batch = json.loads(queries)
-        return jsonify(service().reconcile(batch))
+        return jsonify(service().reconcile(batch, seconds))
     except json.JSONDecodeError as exc:
         raise ApiError(400, "Bad reconciliation query", f"queries is not JSON: {exc}") from exc
     except QueryError as exc:
         raise ApiError(400, "Bad reconciliation query", str(exc)) from exc
+    except OutOfTime as exc:
+        raise ApiError(503, "Reconciliation timeout", str(exc), {"Retry-After": "1"}) from exc
 
 
 @bp.get("/reconcile/preview")

@@ -221,3 +221,24 @@ def test_openrefine_requests_over_http(seed_store_path, tmp_path):
     assert (polito["id"], polito["match"], polito["wikidata"], polito["ror"]) == \
         ("institution/polito", True, "Q392897", "https://ror.org/00bgk9508")
     assert [c["match"] for c in result["q1"]["result"]] == [False]
+
+
+def test_a_batch_is_answered_within_the_requests_time_budget(make_app):
+    # 100 queries take some 0.1 s on the seed build; a budget of 1 ms stops the batch
+    # between two queries (the matcher cannot be stopped inside one).
+    client = make_app(MIN_QUERY_TIMEOUT=0.001).test_client()
+    batch = {f"q{n}": {"query": f"Technical University number {n}"} for n in range(100)}
+    response = client.post("/reconcile?timeout=0.001", data={"queries": json.dumps(batch)})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    error = response.get_json()["error"]
+    assert error["title"] == "Reconciliation timeout"
+    assert "of the 100 queries were answered within the time budget of 0.001 s" \
+        in error["detail"]
+    assert client.post("/reconcile", data={"queries": json.dumps(batch)}).status_code == 200
+
+
+def test_a_body_over_a_megabyte_is_a_413(client):
+    batch = json.dumps({"q0": {"query": "x" * 1_000_001}})
+    response = client.post("/reconcile", data={"queries": batch})
+    assert response.status_code == 413
