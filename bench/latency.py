@@ -27,6 +27,7 @@ from passerelle.store import GraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = 200
+FIRST_PAGE = 200  # rows: the HTML page's (server/queries.py HTML_PAGE_ROWS), a paged client's
 BUDGET_S = 5.0
 TIMEOUT_S = 60
 REQUIRED_VALUES = {"school": "telecom-paris", "other": "estp", "institution": "tu-darmstadt"}
@@ -44,15 +45,17 @@ def sample_values(query: canned.CannedQuery) -> dict[str, str]:
     return {p.name: REQUIRED_VALUES[p.name] for p in query.params if p.required}
 
 
-def time_query(store: GraphStore, query: canned.CannedQuery) -> dict:
-    """Run one query until SAMPLES runs or BUDGET_S, after one warm-up run."""
+def time_query(store: GraphStore, query: canned.CannedQuery,
+               row_cap: int = canned.DEFAULT_ROW_CAP) -> dict:
+    """Run one query until SAMPLES runs or BUDGET_S, after one warm-up run, keeping at most
+    ``row_cap`` rows (FIRST_PAGE: what a paged client's first request and the HTML page get)."""
     values = sample_values(query)
-    result = canned.run(store, query, values)
+    result = canned.run(store, query, values, row_cap)
     timings: list[float] = []
     began = time.perf_counter()
     while len(timings) < SAMPLES and time.perf_counter() - began < BUDGET_S:
         start = time.perf_counter()
-        canned.run(store, query, values)
+        canned.run(store, query, values, row_cap)
         timings.append((time.perf_counter() - start) * 1000)
     return {"params": values, "rows": len(result.rows), "truncated": result.truncated,
             "runs": len(timings), "p50_ms": round(statistics.median(timings), 3),
@@ -60,14 +63,16 @@ def time_query(store: GraphStore, query: canned.CannedQuery) -> dict:
             "p99_ms": round(percentile(timings, 0.99), 3)}
 
 
-def measure(store_path: Path, queries_dir: Path = ROOT / "queries") -> dict:
-    """Every canned query's latencies, each measured in a child process with a time limit."""
+def measure(store_path: Path, row_cap: int = canned.DEFAULT_ROW_CAP,
+            queries_dir: Path = ROOT / "queries") -> dict:
+    """Every canned query's latencies, each measured in a child process with a time limit,
+    keeping at most ``row_cap`` rows of each answer."""
     results = {}
     for name, query in canned.load_queries(queries_dir).items():
         if REMOTE.search(query.sparql):
             results[name] = {"skipped": "calls a remote SERVICE"}
             continue
-        command = [sys.executable, "-m", "bench.latency", str(store_path), name]
+        command = [sys.executable, "-m", "bench.latency", str(store_path), name, str(row_cap)]
         try:
             done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
                                   timeout=TIMEOUT_S, check=True)
@@ -79,12 +84,13 @@ def measure(store_path: Path, queries_dir: Path = ROOT / "queries") -> dict:
     return results
 
 
-def main(store_path: Path, name: str | None) -> dict:
+def main(store_path: Path, name: str | None, row_cap: int) -> dict:
     if name is None:
-        return measure(store_path)
+        return measure(store_path, row_cap)
     store = StoreLink(store_path).pinned().open()
-    return time_query(store, canned.load_queries(ROOT / "queries")[name])
+    return time_query(store, canned.load_queries(ROOT / "queries")[name], row_cap)
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else None)))
+    print(json.dumps(main(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else None,
+                          int(sys.argv[3]) if len(sys.argv) > 3 else canned.DEFAULT_ROW_CAP)))

@@ -69,7 +69,11 @@ def run_scale(scale: int, http: bool, field_questions: bool, seconds: int) -> di
     result = {"load_average_start": os.getloadavg(), "build": measure_build(seeds, store)}
     print(f"  built: {result['build']['quads']} quads in {result['build']['wall_s']} s",
           flush=True)
-    result["queries"] = latency.measure(store)
+    # The first page is what the targets are judged on; the whole answer (up to the row cap)
+    # is timed too where it takes minutes at most.
+    result["queries"] = latency.measure(store, latency.FIRST_PAGE)
+    if scale <= 100:
+        result["queries_full"] = latency.measure(store)
     result["cold_start_s"] = round(cold_start(store), 2)
     if http:
         result["http"] = http_comparison(store, scale, seconds)

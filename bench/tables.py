@@ -30,7 +30,7 @@ def markdown(results: dict) -> str:
     ]
     scales = results["scales"]
     lines += targets(scales) + build_table(scales) + growth_table(scales)
-    lines += query_table(scales)
+    lines += query_table(scales) + query_table(scales, "queries_full")
     for scale, result in scales.items():
         if "http" in result:
             lines += http_table(scale, result["http"])
@@ -92,15 +92,20 @@ def _ratio(before, after) -> str:
     return f"{after / before:.1f}"
 
 
-def query_table(scales: dict) -> list[str]:
-    names = sorted({n for r in scales.values() for n in r.get("queries", {})})
+def query_table(scales: dict, key: str = "queries") -> list[str]:
+    scales = {s: r for s, r in scales.items() if key in r}
+    if not scales:
+        return []
+    names = sorted({n for r in scales.values() for n in r[key]})
     header = " | ".join(f"{s}x p50 / p95 / p99" for s in scales)
-    lines = ["## Canned queries in process", "",
+    what = ("the first page (200 rows at most, as the HTML page and a paged client's first "
+            "request)" if key == "queries" else "the whole answer (up to the 10,000-row cap)")
+    lines = [f"## Canned queries in process: {what}", "",
              "Milliseconds, pyoxigraph on the built store (passerelle.canned.run), no HTTP; the "
-             "rows of the answer in parentheses (the row cap is 10,000).", "",
+             "rows kept in parentheses.", "",
              f"| query | {header} |", "|---|" + "---|" * len(scales)]
     for name in names:
-        cells = [_latency(r["queries"].get(name, {})) for r in scales.values()]
+        cells = [_latency(r[key].get(name, {})) for r in scales.values()]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return [*lines, ""]
 
@@ -173,7 +178,7 @@ def targets(scales: dict) -> list[str]:
         slow = {n: q["p50_ms"] for n, q in hundred["queries"].items() if "p50_ms" in q}
         worst = max(slow.items(), key=lambda item: item[1]) if slow else ("-", 0)
         over = sorted(n for n, p50 in slow.items() if p50 > 5)
-        lines.append(f"| in-process p50 of every canned query <= 5 ms at 100x | "
+        lines.append(f"| in-process p50 of every canned query <= 5 ms at 100x (first page) | "
                      f"{len(slow) - len(over)} of {len(slow)} within; slowest {worst[0]} "
                      f"{worst[1]:.0f} ms | {_met(not over and slow)} |")
         lines += _field_targets(hundred.get("field"))
@@ -183,7 +188,7 @@ def targets(scales: dict) -> list[str]:
     if thousand:
         slow = {n: q["p50_ms"] for n, q in thousand["queries"].items() if "p50_ms" in q}
         over = sorted(n for n, p50 in slow.items() if p50 > 50)
-        lines.append(f"| in-process p50 of every canned query <= 50 ms at 1000x | "
+        lines.append(f"| in-process p50 of every canned query <= 50 ms at 1000x (first page) | "
                      f"{len(slow) - len(over)} of {len(slow)} within"
                      + (f"; over: {', '.join(over)}" if over else "") + f" | {_met(not over)} |")
         peak = thousand["build"]["peak_mib"]
