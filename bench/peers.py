@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from passerelle.builddir import StoreLink
-from server.wsgi import ACCESS_LOG_FORMAT, BLOCKING_THREADS, default_workers
+from server.wsgi import ACCESS_LOG_FORMAT, BLOCKING_THREADS, THREADS, default_workers
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -69,7 +69,11 @@ def granian(name: str, app_factory: str, ready_path: str, env: dict[str, str]) -
 def passerelle(store: Path) -> Server:
     port = free_port()
     command = [str(BIN / "passerelle"), "serve", "--store", str(store), "--port", str(port)]
-    return Server("passerelle serve", command, "/healthz", {}, port)
+    # wrk's connections all come from one address but stand for many researchers: the
+    # per-client share (server/client_shares.py) is lifted to every query slot, as oxigraph
+    # has none.
+    every_slot = {"PASSERELLE_QUERIES_PER_CLIENT": str(default_workers() * THREADS)}
+    return Server("passerelle serve", command, "/healthz", every_slot, port)
 
 
 def oxigraph(store: Path) -> Server:
