@@ -35,11 +35,11 @@ from functools import lru_cache
 
 from pyoxigraph import Literal, NamedNode
 
-from passerelle.lexer import blank_opaque, keyword
+from passerelle.lexer import VARIABLE, blank_opaque, keyword
 
 # A variable (not an escaped "?" of a prefixed name: ex:a\?b), a brace, a parenthesis, "*",
 # or a keyword that changes what a variable after it is.
-_TOKEN = re.compile(r"[{}()*]|(?<!\\)[?$][\w\u00b7\u0300-\u036f\u203f\u2040]+|"
+_TOKEN = re.compile(r"[{}()*]|(?<!\\)" + VARIABLE + "|"
                     + keyword("SELECT", "AS", "GROUP", "ORDER", "HAVING", "LIMIT", "OFFSET",
                               "VALUES"), re.IGNORECASE)
 # How a constant is written where the variable stood.

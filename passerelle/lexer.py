@@ -28,6 +28,9 @@ def keyword(*words: str) -> str:
     return r"(?<![\w:?$.\-])(?:" + "|".join(words) + r")(?![\w:\-])"
 
 
+# A variable token, ?x or $x, as SPARQL's VAR1/VAR2 spell it (the readers that find where a
+# variable stands: `passerelle.inline`, `passerelle.remote_store`).
+VARIABLE = r"[?$][\w\u00b7\u0300-\u036f\u203f\u2040]+"
 _FROM = re.compile(keyword("FROM"), re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 _NETWORK_WORDS = {"SERVICE", "LOAD"}

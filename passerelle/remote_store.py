@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from pyoxigraph import Literal, NamedNode, Quad, QueryTriples, RdfFormat, Store, Variable
 
 from passerelle import remote, remote_terms
-from passerelle.lexer import blank_opaque, keyword
+from passerelle.lexer import VARIABLE, blank_opaque, keyword
 from passerelle.vocabulary import RDFS
 
 _FORM = re.compile(keyword("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"), re.IGNORECASE)
-_TOKEN = re.compile(r"[{}()*]|[?$][\w\u00b7\u0300-\u036f\u203f\u2040]+|"
+_TOKEN = re.compile(r"[{}()*]|" + VARIABLE + "|"
                     + keyword("SELECT", "VALUES", "LATERAL"), re.IGNORECASE)
 _SUBQUERY_AHEAD = re.compile(r"\s*" + keyword("SELECT"), re.IGNORECASE)
 ALL_TRIPLES = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
