@@ -47,7 +47,7 @@ import signal
 import tempfile
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 
 from passerelle.builddir import StoreLink
 from passerelle.remote import endpoint_from, is_url
@@ -94,8 +94,6 @@ class Guard:
 
 
 def _raise_refused() -> None:
-    from flask import request
-
     if REFUSED in request.environ:
         raise request.environ[REFUSED]
 
