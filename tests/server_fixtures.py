@@ -131,22 +131,23 @@ def running_server(store: Path, log: Path, admin_token: str | None = None,
 
 
 def stop(process: subprocess.Popen) -> None:
-    """Terminate the process; kill it if it has not exited within 10 s. A server started in a
-    session of its own (``start_new_session=True``) is stopped with its whole process group,
-    so that no worker it forked outlives the test, whatever its parent did before dying."""
-    own_group = os.getpgid(process.pid) == process.pid if process.poll() is None else False
-    signal_all = (lambda sig: os.killpg(process.pid, sig)) if own_group else process.send_signal
-    signal_all(signal.SIGTERM)
+    """Stop a server started in a session of its own (``start_new_session=True``) with its
+    whole process group: SIGTERM, SIGKILL if it has not exited within 10 s, then SIGKILL to
+    whatever is left of the group, so that no worker outlives the test, even one whose
+    parent died before."""
+    def signal_group(sig: signal.Signals) -> None:
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:  # the group is gone already
+            pass
+
+    signal_group(signal.SIGTERM)
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        signal_all(signal.SIGKILL)
+        signal_group(signal.SIGKILL)
         process.wait()
-    if own_group:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)  # a worker still there after its parent
-        except ProcessLookupError:
-            pass
+    signal_group(signal.SIGKILL)
 
 
 def wait_until_up(url: str, process: subprocess.Popen, log: Path, limit: float = 20) -> None:
