@@ -39,7 +39,7 @@ from passerelle.lexer import VARIABLE, blank_opaque, keyword
 
 # A variable (not an escaped "?" of a prefixed name: ex:a\?b), a brace, a parenthesis, "*",
 # or a keyword that changes what a variable after it is.
-_TOKEN = re.compile(r"[{}()*]|(?<!\\)" + VARIABLE + "|"
+_TOKEN = re.compile(r"[{}()*]|" + VARIABLE + "|"
                     + keyword("SELECT", "AS", "GROUP", "ORDER", "HAVING", "LIMIT", "OFFSET",
                               "VALUES"), re.IGNORECASE)
 # How a constant is written where the variable stood.

@@ -29,8 +29,9 @@ def keyword(*words: str) -> str:
 
 
 # A variable token, ?x or $x, as SPARQL's VAR1/VAR2 spell it (the readers that find where a
-# variable stands: `passerelle.inline`, `passerelle.remote_store`).
-VARIABLE = r"[?$][\w\u00b7\u0300-\u036f\u203f\u2040]+"
+# variable stands: `passerelle.inline`, `passerelle.remote_store`). Not after a backslash:
+# ``ex:a\?x`` is a prefixed name whose local part escapes the ``?`` (PN_LOCAL_ESC).
+VARIABLE = r"(?<!\\)[?$][\w\u00b7\u0300-\u036f\u203f\u2040]+"
 _FROM = re.compile(keyword("FROM"), re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 _NETWORK_WORDS = {"SERVICE", "LOAD"}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store, Variable
+from small_store import EX, small_store
 
 from passerelle.canned import bind, load_queries
 from passerelle.inline import Template, fill
@@ -16,7 +17,6 @@ from passerelle.inline import Template, fill
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = load_queries(ROOT / "queries")
 
-EX = "http://example.org/"
 A = NamedNode(EX + "a")
 D = NamedNode(EX + "d")
 TRICKY = Literal('say "hi" \\ and \'bye\'\nthen')
@@ -24,12 +24,7 @@ TRICKY = Literal('say "hi" \\ and \'bye\'\nthen')
 
 @pytest.fixture(scope="module")
 def store() -> Store:
-    store = Store()
-    p = NamedNode(EX + "p")
-    for s, o in (("a", "b"), ("a", "c"), ("d", "e")):
-        store.add(Quad(NamedNode(EX + s), p, NamedNode(EX + o)))
-    store.add(Quad(D, NamedNode(EX + "q"), TRICKY))
-    return store
+    return small_store(Quad(D, NamedNode(EX + "q"), TRICKY))
 
 
 def rows(store: Store, text: str, substitutions: dict | None = None) -> list[tuple]:

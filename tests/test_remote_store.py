@@ -9,23 +9,19 @@ nothing is the subject of a triple and the object of another).
 from __future__ import annotations
 
 import pytest
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store, Variable
+from pyoxigraph import BlankNode, Literal, NamedNode, Store, Variable
+from small_store import EX, small_store
 
 from passerelle.remote import Endpoint, endpoint_from
 from passerelle.remote_store import query_form, with_values
 
-EX = "http://example.org/"
 A = NamedNode(EX + "a")
 URL = "http://127.0.0.1:7878/query"
 
 
 @pytest.fixture(scope="module")
 def store() -> Store:
-    store = Store()
-    p = NamedNode(EX + "p")
-    for s, o in (("a", "b"), ("a", "c"), ("d", "e")):
-        store.add(Quad(NamedNode(EX + s), p, NamedNode(EX + o)))
-    return store
+    return small_store()
 
 
 def rows(store: Store, text: str, **substitutions) -> list[tuple]:
@@ -84,6 +80,16 @@ def test_groups_that_do_not_mention_the_variable_get_no_block():
     rewritten = with_values(text, {"x": A})
     assert rewritten.count("VALUES") == 2  # the WHERE group and the EXISTS group
     assert "OPTIONAL { ?o ?q ?r }" in rewritten
+
+
+def test_an_escaped_question_mark_in_a_prefixed_name_is_not_a_variable():
+    # ex:p\?x is the IRI ex:p?x (PN_LOCAL_ESC): the OPTIONAL group does not mention ?x, so
+    # only the outer group (which binds every variable, for the answer's sake) gets a block.
+    text = ("PREFIX ex: <http://example.org/> "
+            "SELECT ?s WHERE { ?s ?p ?o OPTIONAL { ?o ex:p\\?x ?r } }")
+    rewritten = with_values(text, {"x": A})
+    assert rewritten.count("VALUES") == 1
+    assert "OPTIONAL { ?o ex:p\\?x ?r }" in rewritten
 
 
 def test_braces_and_variables_in_literals_iris_comments_and_data_blocks_are_left_alone():
