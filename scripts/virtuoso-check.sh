@@ -4,8 +4,8 @@
 # store and the server's routes over it (tests/test_remote_backend.py; its tests that need
 # a fresh store of their own skip).
 #
-# Installs the Debian package virtuoso-opensource when virtuoso-t is missing (apt-get, as
-# root or through sudo), starts Virtuoso in a temporary directory with a random dba
+# Installs the Debian package virtuoso-opensource when virtuoso-t is missing (apt-get update and
+# install, as root or through sudo), starts Virtuoso in a temporary directory with a random dba
 # password, and stops it and removes the directory on exit, whatever happened.
 # Usage: scripts/virtuoso-check.sh [extra pytest arguments]
 set -euo pipefail
@@ -16,6 +16,8 @@ VENV=${VENV:-$ROOT/.venv}
 if ! command -v virtuoso-t >/dev/null || ! command -v isql-vt >/dev/null; then
     echo "virtuoso-t not found: installing virtuoso-opensource" >&2
     SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
+    # A fresh machine has no package lists yet (the Makefile's wrk and chromium do the same).
+    $SUDO apt-get update -qq >&2
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         virtuoso-opensource >&2
 fi
