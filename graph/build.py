@@ -1,4 +1,5 @@
-"""The build: seeds -> parse -> resolve -> RDF -> reason -> summarise -> validate -> store.
+"""The build: seeds -> parse -> resolve -> RDF -> reason -> summarise -> validate -> store
+-> search index and canned answers (`passerelle.answers`).
 
 `assemble(seeds_dir)` does everything but touch the published store: it returns a working
 store (in memory) holding every quad the build would load, with the report, so tests and
@@ -34,9 +35,11 @@ from graph.records import ParsedDocument
 from graph.registry import FACULTY, INSTITUTION, Entity, Network, Registry, load_registry
 from graph.report import BuildReport
 from graph.resolve import Resolution, resolve_rows
+from passerelle import answers
 from passerelle.builddir import BuildDir, StoreLink, StoreLinkError, write_json
+from passerelle.canned import load_queries
 from passerelle.matching import NAMES_FILE
-from passerelle.paths import ONTOLOGY_DIR
+from passerelle.paths import ONTOLOGY_DIR, QUERIES_DIR
 from passerelle.search_index import SEARCH_FILE, Index
 from passerelle.vocabulary import package_version
 
@@ -61,6 +64,7 @@ class Dataset:
     # NAMES_FILE for the server's reconciliation service.
     names: list[dict] = field(default_factory=list)
     summarised: summary.Stats | None = None  # what the summary stage wrote
+    answered: answers.Stats | None = None  # the canned answers stored (a local build only)
 
     def agreements(self) -> list[Agreement]:
         return agreements(tuple(row) for row in self.store.query(AGREEMENTS_QUERY))
@@ -141,6 +145,10 @@ def build(seeds_dir: Path, store_path: Path, allow: gate.Allow = gate.NOTHING) -
                     triples = store.write_store(build_dir, dataset, [rdf.graph_iri(ONTOLOGY_GRAPH)])
                 with _timed(dataset.timings, "index", dataset.peak_mib):
                     Index.read(dataset.store).save(build_dir.path / SEARCH_FILE)  # the built store
+                with _timed(dataset.timings, "answers", dataset.peak_mib):
+                    dataset.answered = answers.compute(build_dir.store_dir,
+                                                       load_queries(QUERIES_DIR).values(),
+                                                       build_dir.path / answers.ANSWERS_FILE)
                 metadata = _metadata(dataset, build_dir.id, triples)
                 metadata["history"] = history.extended(_read_metadata(published), metadata,
                                                        verdict)
@@ -383,6 +391,7 @@ def _metadata(dataset: Dataset, build_id: str, triples: int) -> dict:
         "sources": [{"id": s.id, "file": s.path.name, **asdict(dataset.read[s.id])}
                     for s in dataset.sources],
         "timings": dataset.timings,
+        "answers": None if dataset.answered is None else dataset.answered.to_dict(),
         "summary": None if dataset.summarised is None else {
             "quads": dataset.summarised.quads, "school_pairs": dataset.summarised.pairs,
             "school_pairs_in_all": dataset.summarised.all_pairs},

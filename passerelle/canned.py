@@ -43,6 +43,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from pyoxigraph import (
@@ -72,6 +73,9 @@ from passerelle.results import (
 )
 from passerelle.store import GraphStore
 from passerelle.vocabulary import ID, PAS, RDF_TYPE, SKOS_IN_SCHEME, XSD
+
+if TYPE_CHECKING:
+    from passerelle.answers import Answers
 
 DEFAULT_ROW_CAP = limits.ROW_CAP
 # Request arguments the server reads itself: never the name of a query parameter.
@@ -373,16 +377,29 @@ def _check_federated(path: Path, query: CannedQuery) -> None:
 
 
 def run(store: GraphStore, query: CannedQuery, values: Mapping[str, str],
-        row_cap: int = DEFAULT_ROW_CAP, offset: int = 0) -> CannedResult:
-    """Bind the request's values and run the query over the union of all graphs, here.
+        row_cap: int = DEFAULT_ROW_CAP, offset: int = 0,
+        answers: Answers | None = None) -> CannedResult:
+    """Bind the request's values and answer from the build's ``answers`` (`stored`), or
+    run the query over the union of all graphs, here.
 
     At most ``row_cap`` rows are kept after the first ``offset``; ``truncated`` says whether
     more were there. (The server runs the same `job` in a query process instead.)
     """
     bound = bind(query, values, store)
-    work = job(query, bound, row_cap, offset, store)
-    page = rows(store.query(work.query, **work.options_for(store)), offset, row_cap)
+    page = stored(answers, query, bound, offset, row_cap)
+    if page is None:
+        work = job(query, bound, row_cap, offset, store)
+        page = rows(store.query(work.query, **work.options_for(store)), offset, row_cap)
     return result_of(query, bound, page, row_cap)
+
+
+def stored(answers: Answers | None, query: CannedQuery, bound: Mapping[str, NamedNode | Literal],
+           offset: int, row_cap: int) -> Rows | None:
+    """The page the build computed for these bound terms (`passerelle.answers`), the same
+    rows the engine would give; None when there are no answers (a writable or remote store)
+    or they do not hold that page: then the query runs. The command line and the server
+    both ask here first."""
+    return None if answers is None else answers.page(query, bound, offset, row_cap)
 
 
 def job(query: CannedQuery, bound: Mapping[str, NamedNode | Literal], row_cap: int,

@@ -298,8 +298,8 @@ def query(name: str | None, list_queries: bool, params: tuple[str, ...], output_
                                      param_hint="--param")
         values[key] = value
     try:
-        opened = _open(store, remote_options)
-        result = canned.run(opened, catalogue[name], values, row_cap)
+        opened, answers = _open_with_answers(store, remote_options)
+        result = canned.run(opened, catalogue[name], values, row_cap, answers=answers)
         if output_format == "table":
             output = tables.text_table(*tables.table(result.variables, result.rows, opened),
                                        width=_width())
@@ -330,13 +330,20 @@ def _catalogue(queries: Path) -> dict:
 
 def _open(store: str, remote_options: dict):
     """The store a --store value names (OSError when there is none)."""
+    return _open_with_answers(store, remote_options)[0]
+
+
+def _open_with_answers(store: str, remote_options: dict):
+    """The store a --store value names and the canned answers of its build (None for a
+    remote store); OSError when there is none."""
     from passerelle.remote import is_url
     from passerelle.remote_store import RemoteStore
     from passerelle.store import open_store
 
     if is_url(store):
-        return RemoteStore.open(remote_endpoint(store, **remote_options))
-    return open_store(Path(store)).store
+        return RemoteStore.open(remote_endpoint(store, **remote_options)), None
+    opened = open_store(Path(store))
+    return opened.store, opened.answers
 
 
 def _query_help(params: dict) -> str:

@@ -13,11 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pyoxigraph import NamedNode, Quad
 
 from passerelle.builddir import BuildDir, StoreLink
+
+if TYPE_CHECKING:
+    from passerelle.answers import Answers
 
 
 class GraphStore(Protocol):
@@ -47,13 +50,16 @@ class GraphStore(Protocol):
 class OpenStore:
     """The opened store, the build directory it came from and its build metadata.
 
-    A remote store has no directory; its metadata is the build's.
+    A remote store has no directory; its metadata is the build's. ``answers``: the canned
+    answers the build stored (`passerelle.answers`), only for a published read-only build
+    (a writable store changes under updates; a remote one has no file).
     """
 
     directory: Path | None
     store: GraphStore
     writable: bool
     build: dict = field(default_factory=dict)
+    answers: Answers | None = None
 
     def triples(self) -> int:
         # build.json counted them once; a writable store changes under updates, and a
@@ -95,5 +101,9 @@ def open_store(store_path: Path, writable: bool = False) -> OpenStore:
 
 
 def open_build(build: BuildDir) -> OpenStore:
-    """Open one build directory read-only (OSError when pyoxigraph cannot)."""
-    return OpenStore(build.path, build.open(), False, build.metadata)
+    """Open one build directory read-only, with its answers (OSError when pyoxigraph
+    cannot)."""
+    from passerelle.answers import Answers  # it reads canned queries, which import this
+
+    return OpenStore(build.path, build.open(), False, build.metadata,
+                     Answers.of_build(build.path))

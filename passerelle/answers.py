@@ -1,0 +1,272 @@
+"""Build-time answers of the canned queries: computed once when a build is made, read per request.
+
+The data changes only when a build is published, yet the catalogue is asked the same
+questions again and again. So the build (`compute`, after the store is loaded and validated)
+runs every canned query that does not call out (no SERVICE) for the questions asked most:
+
+- the broadest question, every parameter left out, when the query requires none;
+- each value of one parameter of a type in `ENUMERATED` (each school, each network, read
+  from the graph), the other parameters left out: for each such parameter of a query whose
+  other parameters are all optional. Which ones is read from the queries' headers, never
+  from their names, so a new query is covered as it is.
+
+Each answer keeps its first `STORED_ROWS` rows (the server's default row cap: a whole page
+of the default size is in the file) and whether more follow, in ``answers.sqlite`` in the
+build directory (`ANSWERS_FILE`): one table keyed by the query's name, its text's digest (an
+edited query is never answered from an older text's rows) and the bound terms in canonical
+order. A request whose page lies within the stored rows is answered from the file
+(`Answers.page`); any other runs on the engine as before.
+
+The build gives this stage a time budget (`BUDGET_S`): broad questions first (they are the
+slowest to ask live: every row sorted before the first page), then the per-value ones, the
+cheapest query first, in `WORKERS` processes. What the budget leaves out is not stored and
+simply runs on the engine; the build's metadata says how many keys were stored and skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from multiprocessing import get_context
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode, QueryResultsFormat, Store, parse_query_results
+
+from passerelle import limits
+from passerelle.canned import (
+    ENTITY_TYPES,
+    CannedQuery,
+    Parameter,
+    ParameterError,
+    bind,
+    job,
+)
+from passerelle.results import Rows, json_document, rows
+from passerelle.vocabulary import RDF_TYPE
+
+ANSWERS_FILE = "answers.sqlite"
+STORED_ROWS = limits.ROW_CAP
+# Parameter types whose values are enumerated from the graph: a few hundred at 100x. An
+# institution parameter would be thousands of values for one query, a country every country
+# of the world: left to the engine.
+ENUMERATED = ("school", "network")
+BUDGET_S = 14.0  # wall seconds the build spends here at most (100x: 43 s without it, 60 s cap)
+WORKERS = 2  # processes answering per-value questions (each opens the store read-only)
+CHUNK = 25  # values per task: few enough that the budget is checked often
+FEW_QUESTIONS = 100  # at most this many (the seeds: 61) are answered in the build's process
+
+SCHEMA = """
+CREATE TABLE answers (
+  query TEXT NOT NULL,   -- the canned query's name
+  digest TEXT NOT NULL,  -- of its text: the rows are those of this text
+  key TEXT NOT NULL,     -- the bound terms, name=N-Triples term, by name, joined by '&'
+  rows INTEGER NOT NULL, -- rows stored (at most STORED_ROWS)
+  more INTEGER NOT NULL, -- 1 when the answer had more rows than were stored
+  body BLOB NOT NULL,    -- SPARQL 1.1 JSON results of the stored rows, every column
+  PRIMARY KEY (query, key)
+) WITHOUT ROWID
+"""
+
+
+@lru_cache(maxsize=256)
+def digest(sparql: str) -> str:
+    """What ties stored rows to the text that gave them."""
+    return hashlib.sha256(sparql.encode("utf-8")).hexdigest()[:16]
+
+
+def key_of(bound: Mapping[str, NamedNode | Literal]) -> str:
+    """The canonical key of bound terms: ``name=<term>`` pairs in name order (N-Triples
+    spelling, so an IRI and a literal of the same text differ)."""
+    return "&".join(f"{name}={bound[name]}" for name in sorted(bound))
+
+
+@dataclass
+class Stats:
+    """What `compute` stored, for the build's metadata."""
+
+    stored: int = 0
+    skipped: int = 0  # keys the budget left to the engine
+    by_query: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"stored": self.stored, "skipped": self.skipped, "by_query": self.by_query}
+
+
+def questions(store, queries: Iterable[CannedQuery]
+              ) -> tuple[list[tuple[CannedQuery, dict]], list[tuple[CannedQuery, list[dict]]]]:
+    """The questions to precompute: each broad one (a query and its bound terms), and each
+    query with the bound terms of every value of one enumerated parameter. Terms are bound
+    by `canned.bind`, as a request's are (defaults included), so that both give one key."""
+    broad, per_value = [], []
+    for query in queries:
+        if query.calls_out:
+            continue
+        required = {p.name for p in query.params if p.required}
+        if not required:
+            broad.append((query, bind(query, {}, store)))
+        for parameter in query.params:
+            if parameter.type in ENUMERATED and required <= {parameter.name}:
+                bounds = list(_bound_each(query, parameter, store))
+                if bounds:
+                    per_value.append((query, bounds))
+    return broad, per_value
+
+
+def _bound_each(query: CannedQuery, parameter: Parameter, store) -> Iterable[dict]:
+    for node in instances(store, parameter.type):
+        try:
+            yield bind(query, {parameter.name: node.value}, store)
+        except ParameterError:  # an entity whose IRI a request could not name
+            continue
+
+
+def instances(store, kind: str) -> list[NamedNode]:
+    """The entities a parameter of that type takes (`canned.ENTITY_TYPES`), in IRI order."""
+    _, classes = ENTITY_TYPES[kind]
+    found = {quad.subject for cls in classes
+             for quad in store.quads_for_pattern(None, NamedNode(RDF_TYPE), NamedNode(cls), None)
+             if isinstance(quad.subject, NamedNode)}
+    return sorted(found, key=lambda node: node.value)
+
+
+def answer(store, query: CannedQuery, bound: Mapping) -> tuple:
+    """One stored row of the table: the query's first STORED_ROWS rows for these terms."""
+    work = job(query, bound, STORED_ROWS)
+    page = rows(store.query(work.query, **work.options()), 0, STORED_ROWS)
+    body = json.dumps(json_document(list(page.variables), list(page.rows)),
+                      ensure_ascii=False).encode("utf-8")
+    return (query.name, digest(query.sparql), key_of(bound), len(page.rows),
+            int(page.truncated), body)
+
+
+def compute(store_dir: Path, queries: Iterable[CannedQuery], path: Path,
+            budget_s: float = BUDGET_S) -> Stats:
+    """Answer the `questions` on the built store in ``store_dir`` into the file at ``path``.
+
+    Broad questions first, then the per-value ones, the cheapest query first (each query's
+    first value is timed here to know), until the budget is spent: in WORKERS processes, or
+    here when the questions are few (starting processes would cost more than they save).
+    """
+    deadline = time.time() + budget_s
+    _open_store(str(store_dir))
+    try:
+        return _compute(store_dir, queries, path, deadline)
+    finally:
+        _open_store(None)  # the build's process lets the store go
+
+
+def _compute(store_dir: Path, queries: Iterable[CannedQuery], path: Path, deadline: float
+             ) -> Stats:
+    broad, per_value = questions(_worker_store, queries)
+    few = len(broad) + sum(len(bounds) for _, bounds in per_value) <= FEW_QUESTIONS
+    stats = Stats()
+    database = sqlite3.connect(path)
+    database.execute(SCHEMA)
+    with (_Here() if few else ProcessPoolExecutor(
+            WORKERS, mp_context=get_context("spawn"), initializer=_open_store,
+            initargs=(str(store_dir),))) as pool:
+        pending = [pool.submit(_answer_all, query, [bound], deadline) for query, bound in broad]
+        firsts = [(*_timed_answer(query, bounds[0], deadline), query, bounds[1:])
+                  for query, bounds in per_value]
+        pending += [pool.submit(_answer_all, query, rest[i:i + CHUNK], deadline)
+                    for _, _, query, rest in sorted(firsts, key=lambda first: first[0])
+                    for i in range(0, len(rest), CHUNK)]
+        done = [([row] if row else [], 0 if row else 1) for _, row, _, _ in firsts]
+        for found, left in done + [future.result() for future in pending]:
+            database.executemany("INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?)", found)
+            for row in found:
+                stats.by_query[row[0]] = stats.by_query.get(row[0], 0) + 1
+            stats.stored += len(found)
+            stats.skipped += left
+    database.commit()
+    database.close()
+    return stats
+
+
+def _timed_answer(query: CannedQuery, bound: Mapping, deadline: float) -> tuple:
+    """(seconds taken, the stored row or None past the deadline) for one question here."""
+    if time.time() > deadline:
+        return math.inf, None
+    began = time.perf_counter()
+    row = answer(_worker_store, query, bound)
+    return time.perf_counter() - began, row
+
+
+class _Here:
+    """An executor that runs each task at once, in this process."""
+
+    def __enter__(self) -> _Here:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def submit(self, function, *args) -> Future:
+        future = Future()
+        future.set_result(function(*args))
+        return future
+
+
+_worker_store: Store | None = None
+
+
+def _open_store(store_dir: str | None) -> None:
+    global _worker_store
+    _worker_store = None if store_dir is None else Store.read_only(store_dir)
+
+
+def _answer_all(query: CannedQuery, bounds: list[dict], deadline: float
+                ) -> tuple[list[tuple], int]:
+    """The stored rows of each question asked before the deadline, and how many were left
+    (in a worker, or here)."""
+    found = []
+    for bound in bounds:
+        if time.time() > deadline:
+            break
+        found.append(answer(_worker_store, query, bound))
+    return found, len(bounds) - len(found)
+
+
+class Answers:
+    """The answers file of one build, read by any thread of a server (one connection each)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._local = threading.local()
+
+    @classmethod
+    def of_build(cls, directory: Path | None) -> Answers | None:
+        """The build's answers, None when it has none (a build from before them)."""
+        if directory is None or not (Path(directory) / ANSWERS_FILE).is_file():
+            return None
+        return cls(Path(directory) / ANSWERS_FILE)
+
+    def _database(self) -> sqlite3.Connection:
+        database = getattr(self._local, "database", None)
+        if database is None:  # read-only and immutable: no locks, the file never changes
+            database = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True)
+            self._local.database = database
+        return database
+
+    def page(self, query: CannedQuery, bound: Mapping, offset: int, size: int) -> Rows | None:
+        """The page of ``size`` rows after ``offset`` of the stored answer, as the engine
+        would give it (`passerelle.results.rows`); None when the file cannot tell: no such
+        key, or the page (and the row after it, which says whether more follow) reaches
+        past the stored rows of an answer that had more."""
+        found = self._database().execute(
+            "SELECT rows, more, body FROM answers WHERE query = ? AND key = ? AND digest = ?",
+            (query.name, key_of(bound), digest(query.sparql))).fetchone()
+        if found is None:
+            return None
+        stored, more, body = found
+        if more and offset + size >= stored:
+            return None
+        return rows(parse_query_results(body, format=QueryResultsFormat.JSON), offset, size)
