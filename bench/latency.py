@@ -3,7 +3,10 @@
 ``python -m bench.latency STORE`` runs each canned query of queries/ (through
 passerelle.canned.run, as the server does) until it has SAMPLES timings or has used BUDGET_S,
 and prints one JSON object: for each query, the number of runs, the rows of its answer and
-the p50, p95 and p99 latencies in milliseconds. Each query runs in its own process, stopped
+the p50, p95 and p99 latencies in milliseconds, twice: as served (``p50_ms``...: from the
+build's stored answers when they hold the page, `passerelle.answers`; ``source`` says which
+answered) and on the engine alone (``engine``: the query run every time, what a question
+the build did not store costs). Each query runs in its own process, stopped
 after TIMEOUT_S (pyoxigraph cannot cancel a query). Queries whose parameters are required get
 the sample values below (seed facts: a school, another school, a partner); optional
 parameters are left out, which asks the broadest question. A query that calls a remote
@@ -22,6 +25,7 @@ import time
 from pathlib import Path
 
 from passerelle import canned
+from passerelle.answers import Answers
 from passerelle.builddir import StoreLink
 from passerelle.store import GraphStore
 
@@ -46,21 +50,32 @@ def sample_values(query: canned.CannedQuery) -> dict[str, str]:
 
 
 def time_query(store: GraphStore, query: canned.CannedQuery,
-               row_cap: int = canned.DEFAULT_ROW_CAP) -> dict:
-    """Run one query until SAMPLES runs or BUDGET_S, after one warm-up run, keeping at most
-    ``row_cap`` rows (FIRST_PAGE: what a paged client's first request and the HTML page get)."""
+               row_cap: int = canned.DEFAULT_ROW_CAP, answers: Answers | None = None) -> dict:
+    """Time one query as served (with the build's ``answers``) and on the engine alone,
+    keeping at most ``row_cap`` rows (FIRST_PAGE: what a paged client's first request and
+    the HTML page get)."""
     values = sample_values(query)
     result = canned.run(store, query, values, row_cap)
-    timings: list[float] = []
-    began = time.perf_counter()
-    while len(timings) < SAMPLES and time.perf_counter() - began < BUDGET_S:
-        start = time.perf_counter()
-        canned.run(store, query, values, row_cap)
-        timings.append((time.perf_counter() - start) * 1000)
+    from_file = canned.stored(answers, query, canned.bind(query, values, store), 0, row_cap)
+    served = timings(store, query, values, row_cap, answers)
     return {"params": values, "rows": len(result.rows), "truncated": result.truncated,
-            "runs": len(timings), "p50_ms": round(statistics.median(timings), 3),
-            "p95_ms": round(percentile(timings, 0.95), 3),
-            "p99_ms": round(percentile(timings, 0.99), 3)}
+            "source": "engine" if from_file is None else "answers", **served,
+            "engine": served if from_file is None else timings(store, query, values, row_cap)}
+
+
+def timings(store: GraphStore, query: canned.CannedQuery, values: dict[str, str],
+            row_cap: int, answers: Answers | None = None) -> dict:
+    """Runs until SAMPLES or BUDGET_S, after one warm-up run: their percentiles."""
+    canned.run(store, query, values, row_cap, answers=answers)
+    taken: list[float] = []
+    began = time.perf_counter()
+    while len(taken) < SAMPLES and time.perf_counter() - began < BUDGET_S:
+        start = time.perf_counter()
+        canned.run(store, query, values, row_cap, answers=answers)
+        taken.append((time.perf_counter() - start) * 1000)
+    return {"runs": len(taken), "p50_ms": round(statistics.median(taken), 3),
+            "p95_ms": round(percentile(taken, 0.95), 3),
+            "p99_ms": round(percentile(taken, 0.99), 3)}
 
 
 def measure(store_path: Path, row_cap: int = canned.DEFAULT_ROW_CAP,
@@ -87,8 +102,9 @@ def measure(store_path: Path, row_cap: int = canned.DEFAULT_ROW_CAP,
 def main(store_path: Path, name: str | None, row_cap: int) -> dict:
     if name is None:
         return measure(store_path, row_cap)
-    store = StoreLink(store_path).pinned().open()
-    return time_query(store, canned.load_queries(ROOT / "queries")[name], row_cap)
+    build = StoreLink(store_path).pinned()
+    return time_query(build.open(), canned.load_queries(ROOT / "queries")[name], row_cap,
+                      Answers.of_build(build.path))
 
 
 if __name__ == "__main__":

@@ -137,10 +137,10 @@ def instances(store, kind: str) -> list[NamedNode]:
     return sorted(found, key=lambda node: node.value)
 
 
-def answer(store, query: CannedQuery, bound: Mapping) -> tuple:
-    """One stored row of the table: the query's first STORED_ROWS rows for these terms."""
-    work = job(query, bound, STORED_ROWS)
-    page = rows(store.query(work.query, **work.options()), 0, STORED_ROWS)
+def answer(store, query: CannedQuery, bound: Mapping, stored_rows: int = STORED_ROWS) -> tuple:
+    """One stored row of the table: the query's first rows for these terms."""
+    work = job(query, bound, stored_rows)
+    page = rows(store.query(work.query, **work.options()), 0, stored_rows)
     body = json.dumps(json_document(list(page.variables), list(page.rows)),
                       ensure_ascii=False).encode("utf-8")
     return (query.name, digest(query.sparql), key_of(bound), len(page.rows),
@@ -148,7 +148,7 @@ def answer(store, query: CannedQuery, bound: Mapping) -> tuple:
 
 
 def compute(store_dir: Path, queries: Iterable[CannedQuery], path: Path,
-            budget_s: float = BUDGET_S) -> Stats:
+            budget_s: float = BUDGET_S, stored_rows: int = STORED_ROWS) -> Stats:
     """Answer the `questions` on the built store in ``store_dir`` into the file at ``path``.
 
     Broad questions first, then the per-value ones, the cheapest query first (each query's
@@ -158,13 +158,13 @@ def compute(store_dir: Path, queries: Iterable[CannedQuery], path: Path,
     deadline = time.time() + budget_s
     _open_store(str(store_dir))
     try:
-        return _compute(store_dir, queries, path, deadline)
+        return _compute(store_dir, queries, path, deadline, stored_rows)
     finally:
         _open_store(None)  # the build's process lets the store go
 
 
-def _compute(store_dir: Path, queries: Iterable[CannedQuery], path: Path, deadline: float
-             ) -> Stats:
+def _compute(store_dir: Path, queries: Iterable[CannedQuery], path: Path, deadline: float,
+             stored_rows: int) -> Stats:
     broad, per_value = questions(_worker_store, queries)
     few = len(broad) + sum(len(bounds) for _, bounds in per_value) <= FEW_QUESTIONS
     stats = Stats()
@@ -173,10 +173,11 @@ def _compute(store_dir: Path, queries: Iterable[CannedQuery], path: Path, deadli
     with (_Here() if few else ProcessPoolExecutor(
             WORKERS, mp_context=get_context("spawn"), initializer=_open_store,
             initargs=(str(store_dir),))) as pool:
-        pending = [pool.submit(_answer_all, query, [bound], deadline) for query, bound in broad]
-        firsts = [(*_timed_answer(query, bounds[0], deadline), query, bounds[1:])
+        pending = [pool.submit(_answer_all, query, [bound], deadline, stored_rows)
+                   for query, bound in broad]
+        firsts = [(*_timed_answer(query, bounds[0], deadline, stored_rows), query, bounds[1:])
                   for query, bounds in per_value]
-        pending += [pool.submit(_answer_all, query, rest[i:i + CHUNK], deadline)
+        pending += [pool.submit(_answer_all, query, rest[i:i + CHUNK], deadline, stored_rows)
                     for _, _, query, rest in sorted(firsts, key=lambda first: first[0])
                     for i in range(0, len(rest), CHUNK)]
         done = [([row] if row else [], 0 if row else 1) for _, row, _, _ in firsts]
@@ -191,12 +192,13 @@ def _compute(store_dir: Path, queries: Iterable[CannedQuery], path: Path, deadli
     return stats
 
 
-def _timed_answer(query: CannedQuery, bound: Mapping, deadline: float) -> tuple:
+def _timed_answer(query: CannedQuery, bound: Mapping, deadline: float, stored_rows: int
+                  ) -> tuple:
     """(seconds taken, the stored row or None past the deadline) for one question here."""
     if time.time() > deadline:
         return math.inf, None
     began = time.perf_counter()
-    row = answer(_worker_store, query, bound)
+    row = answer(_worker_store, query, bound, stored_rows)
     return time.perf_counter() - began, row
 
 
@@ -223,7 +225,7 @@ def _open_store(store_dir: str | None) -> None:
     _worker_store = None if store_dir is None else Store.read_only(store_dir)
 
 
-def _answer_all(query: CannedQuery, bounds: list[dict], deadline: float
+def _answer_all(query: CannedQuery, bounds: list[dict], deadline: float, stored_rows: int
                 ) -> tuple[list[tuple], int]:
     """The stored rows of each question asked before the deadline, and how many were left
     (in a worker, or here)."""
@@ -231,7 +233,7 @@ def _answer_all(query: CannedQuery, bounds: list[dict], deadline: float
     for bound in bounds:
         if time.time() > deadline:
             break
-        found.append(answer(_worker_store, query, bound))
+        found.append(answer(_worker_store, query, bound, stored_rows))
     return found, len(bounds) - len(found)
 
 

@@ -1,0 +1,223 @@
+"""The build's canned answers (passerelle/answers.py): what is stored, that it is what the
+engine answers, and when a request is answered from the file.
+
+The oracle: on the seed build and on a build of the 10x synthetic seeds (bench/generate.py:
+30 schools), every stored answer equals, term for term, the rows the engine gives for the
+same query and bound terms (and whether more follow). The seeds hold three schools
+(telecom-paris, estp, unidentified-school-003) and eleven networks (seeds/networks.toml):
+read by hand in seeds/sources.toml and seeds/networks.toml.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from bench_modules import load_generator
+from pyoxigraph import NamedNode, Store
+
+from graph.build import build
+from graph.gate import Allow
+from graph.pins import ALL
+from passerelle import answers, canned
+from passerelle.builddir import BuildDir, StoreLink
+from passerelle.results import rows
+from passerelle.store import open_store
+from server import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = canned.load_queries(ROOT / "queries")
+SCHOOL = "https://w3id.org/passerelle/id/institution/"
+SCHOOLS = ("estp", "telecom-paris", "unidentified-school-003")  # in IRI order
+NETWORKS = 11
+READ_ONLY = {"ADMIN_TOKEN": None, "SERVICE_ALLOWLIST": frozenset(), "TESTING": True,
+             "BASE_URL": "http://localhost"}
+
+
+def engine(store, query: canned.CannedQuery, bound: dict, offset: int, size: int):
+    """The rows the engine gives, as the query process would."""
+    work = canned.job(query, bound, size, offset)
+    return rows(store.query(work.query, **work.options()), offset, size)
+
+
+def stored_keys(directory: Path, name: str) -> list[str]:
+    with sqlite3.connect(directory / answers.ANSWERS_FILE) as database:
+        return [key for (key,) in database.execute(
+            "SELECT key FROM answers WHERE query = ? ORDER BY key", (name,))]
+
+
+def every_question(store) -> list[tuple[canned.CannedQuery, dict]]:
+    broad, per_value = answers.questions(store, QUERIES.values())
+    return broad + [(query, bound) for query, bounds in per_value for bound in bounds]
+
+
+def assert_every_answer_is_the_engines(directory: Path) -> int:
+    """Each question's stored page equals the engine's; returns how many were compared."""
+    store = Store.read_only(str(directory / "oxigraph"))
+    stored = answers.Answers.of_build(directory)
+    compared = 0
+    for query, bound in every_question(store):
+        page = stored.page(query, bound, 0, answers.STORED_ROWS - 1)
+        if page is None:  # a question the budget left out, or an answer past the stored rows
+            continue
+        assert page == engine(store, query, bound, 0, answers.STORED_ROWS - 1), \
+            (query.name, answers.key_of(bound))
+        compared += 1
+    return compared
+
+
+@pytest.fixture(scope="module")
+def seed_dir(seed_build) -> Path:
+    return Path(seed_build.build_dir)
+
+
+@pytest.fixture(scope="module")
+def x10_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("answers-x10")
+    load_generator().generate(ROOT / "seeds", folder / "seeds", 10)
+    built = build(folder / "seeds", folder / "store", Allow(accept=frozenset({ALL})))
+    return Path(built.build_dir)
+
+
+def test_every_stored_answer_is_the_engines_on_the_seeds(seed_dir):
+    # 14 broad questions (no required parameter, no SERVICE) + 12 queries' schools (3 each)
+    # + network-members' 11 networks: every one is stored at this size.
+    store = Store.read_only(str(seed_dir / "oxigraph"))
+    assert len(every_question(store)) == 14 + 12 * 3 + NETWORKS
+    assert assert_every_answer_is_the_engines(seed_dir) == 14 + 12 * 3 + NETWORKS
+
+
+def test_every_stored_answer_is_the_engines_at_10x(x10_dir):
+    # 30 schools: the questions are many enough to be answered in worker processes. On a
+    # busy machine the budget may leave some to the engine: every one stored is compared.
+    store = Store.read_only(str(x10_dir / "oxigraph"))
+    assert len(every_question(store)) == 14 + 12 * 30 + NETWORKS
+    stored = json.loads((x10_dir / "build.json").read_text())["answers"]["stored"]
+    assert assert_every_answer_is_the_engines(x10_dir) == stored > 0
+
+
+def test_a_required_school_parameter_stores_one_answer_per_school(seed_dir):
+    assert stored_keys(seed_dir, "partners") == [f"school=<{SCHOOL}{s}>" for s in SCHOOLS]
+
+
+def test_an_optional_school_parameter_stores_the_broad_question_and_each_school(seed_dir):
+    assert stored_keys(seed_dir, "countries") == ["", *(f"school=<{SCHOOL}{s}>"
+                                                      for s in SCHOOLS)]
+
+
+def test_two_required_parameters_and_a_remote_call_store_nothing(seed_dir):
+    assert stored_keys(seed_dir, "shared-partners") == []  # school and other, both required
+    assert stored_keys(seed_dir, "wikidata-enrichment") == []  # SERVICE
+
+
+def test_the_build_says_what_it_stored(seed_build):
+    metadata = json.loads((Path(seed_build.build_dir) / "build.json").read_text())
+    assert metadata["answers"]["stored"] == 14 + 12 * 3 + NETWORKS
+    assert metadata["answers"]["skipped"] == 0
+    assert metadata["answers"]["by_query"]["partners"] == 3
+    assert "answers" in metadata["timings"]
+
+
+@pytest.fixture(scope="module")
+def five_rows(seed_dir, tmp_path_factory) -> answers.Answers:
+    """The seed build's answers with only five rows kept of each."""
+    path = tmp_path_factory.mktemp("five") / answers.ANSWERS_FILE
+    answers.compute(seed_dir / "oxigraph", [QUERIES["partners"]], path, stored_rows=5)
+    return answers.Answers(path)
+
+
+def test_a_page_within_the_stored_rows_is_read_from_the_file(seed_dir, five_rows):
+    store = Store.read_only(str(seed_dir / "oxigraph"))
+    bound = {"school": NamedNode(SCHOOL + "telecom-paris")}
+    page = five_rows.page(QUERIES["partners"], bound, 1, 3)  # rows 2-4, and row 5 says more
+    assert page == engine(store, QUERIES["partners"], bound, 1, 3)
+    assert len(page.rows) == 3 and page.truncated
+
+
+def test_a_page_past_the_stored_rows_falls_back_to_the_engine(seed_dir, five_rows):
+    store = Store.read_only(str(seed_dir / "oxigraph"))
+    query = QUERIES["partners"]
+    bound = {"school": NamedNode(SCHOOL + "telecom-paris")}
+    assert five_rows.page(query, bound, 0, 5) is None  # whether a sixth row follows: unknown
+    assert five_rows.page(query, bound, 10, 20) is None
+    result = canned.run(store, query, {"school": "telecom-paris"}, 20, 10, answers=five_rows)
+    assert result.rows == canned.run(store, query, {"school": "telecom-paris"}, 20, 10).rows
+    assert len(result.rows) == 20 and result.truncated  # telecom-paris has 100 partners
+
+
+def test_an_edited_query_is_not_answered_from_an_older_texts_rows(seed_dir):
+    stored = answers.Answers.of_build(seed_dir)
+    query = QUERIES["partners"]
+    edited = canned.CannedQuery(query.name, query.title, query.sparql + "\n# edited\n",
+                                params=query.params)
+    bound = {"school": NamedNode(SCHOOL + "estp")}
+    assert stored.page(query, bound, 0, 10) is not None
+    assert stored.page(edited, bound, 0, 10) is None
+
+
+def marked(directory: Path, name: str, key: str, text: str) -> None:
+    """Replace one stored answer by one row whose first column is ``text``: a request that
+    shows it was answered from this file."""
+    with sqlite3.connect(directory / answers.ANSWERS_FILE) as database:
+        variables = json.loads(database.execute(
+            "SELECT body FROM answers WHERE query = ? AND key = ?", (name, key)
+        ).fetchone()[0])["head"]["vars"]
+        body = {"head": {"vars": variables}, "results": {"bindings": [
+            {variables[0]: {"type": "literal", "value": text}}]}}
+        database.execute("UPDATE answers SET body = ?, rows = 1, more = 0 WHERE query = ? "
+                         "AND key = ?", (json.dumps(body).encode(), name, key))
+
+
+@pytest.fixture
+def marked_copy(seed_dir, tmp_path) -> Path:
+    """A copy of the seed build whose stored answer for estp's partners is a marker row."""
+    copy = tmp_path / "build"
+    shutil.copytree(seed_dir, copy)
+    marked(copy, "partners", f"school=<{SCHOOL}estp>", "from the file")
+    return copy
+
+
+def test_a_read_only_store_answers_from_the_file(marked_copy):
+    opened = open_store(marked_copy)
+    result = canned.run(opened.store, QUERIES["partners"], {"school": "estp"},
+                        answers=opened.answers)
+    assert [row[0].value for row in result.rows] == ["from the file"]
+
+
+def test_a_writable_store_never_reads_the_file(marked_copy):
+    app = create_app({**READ_ONLY, "STORE": marked_copy, "ADMIN_TOKEN": "t" * 32})
+    try:
+        assert app.extensions["passerelle"].writable
+        assert app.extensions["passerelle"].answers is None
+        answer = app.test_client().get("/queries/partners.json?school=estp").get_json()
+    finally:
+        app.extensions["passerelle-executor"].close()
+    partners = [row["partner"]["value"] for row in answer["results"]["bindings"]]
+    assert len(partners) == 7 and "from the file" not in partners  # estp's 7 partners
+
+
+def test_a_build_swap_serves_the_new_builds_answers(seed_dir, tmp_path):
+    link = tmp_path / "store"
+    builds = StoreLink(link).builds_dir
+    first, second = builds / "1", builds / "2"
+    for build_dir, text in ((first, "first build"), (second, "second build")):
+        shutil.copytree(seed_dir, build_dir)
+        marked(build_dir, "partners", f"school=<{SCHOOL}estp>", text)
+        metadata = json.loads((build_dir / "build.json").read_text())
+        BuildDir(build_dir).write_metadata({**metadata, "build_id": build_dir.name})
+    link.symlink_to(first)
+    app = create_app({**READ_ONLY, "STORE": link})
+    client = app.test_client()
+    try:
+        def served() -> str:
+            answer = client.get("/queries/partners.json?school=estp").get_json()
+            return answer["results"]["bindings"][0]["partner"]["value"]
+
+        assert served() == "first build"
+        StoreLink(link).publish(BuildDir(second))
+        assert served() == "second build"
+    finally:
+        app.extensions["passerelle-executor"].close()
