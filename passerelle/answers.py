@@ -32,10 +32,9 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
-from multiprocessing import get_context
+from multiprocessing import TimeoutError, get_context
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, QueryResultsFormat, Store, parse_query_results
@@ -58,7 +57,7 @@ STORED_ROWS = limits.ROW_CAP
 # institution parameter would be thousands of values for one query, a country every country
 # of the world: left to the engine.
 ENUMERATED = ("school", "network")
-BUDGET_S = 14.0  # wall seconds the build spends here at most (100x: 43 s without it, 60 s cap)
+BUDGET_S = 12.0  # wall seconds the build spends here at most (100x: 43 s without it, 60 s cap)
 WORKERS = 2  # processes answering per-value questions (each opens the store read-only)
 CHUNK = 25  # values per task: few enough that the budget is checked often
 FEW_QUESTIONS = 100  # at most this many (the seeds: 61) are answered in the build's process
@@ -166,55 +165,42 @@ def compute(store_dir: Path, queries: Iterable[CannedQuery], path: Path,
 def _compute(store_dir: Path, queries: Iterable[CannedQuery], path: Path, deadline: float,
              stored_rows: int) -> Stats:
     broad, per_value = questions(_worker_store, queries)
-    few = len(broad) + sum(len(bounds) for _, bounds in per_value) <= FEW_QUESTIONS
     stats = Stats()
     database = sqlite3.connect(path)
     database.execute(SCHEMA)
-    with (_Here() if few else ProcessPoolExecutor(
-            WORKERS, mp_context=get_context("spawn"), initializer=_open_store,
-            initargs=(str(store_dir),))) as pool:
-        pending = [pool.submit(_answer_all, query, [bound], deadline, stored_rows)
-                   for query, bound in broad]
-        firsts = [(*_timed_answer(query, bounds[0], deadline, stored_rows), query, bounds[1:])
-                  for query, bounds in per_value]
-        pending += [pool.submit(_answer_all, query, rest[i:i + CHUNK], deadline, stored_rows)
-                    for _, _, query, rest in sorted(firsts, key=lambda first: first[0])
-                    for i in range(0, len(rest), CHUNK)]
-        done = [([row] if row else [], 0 if row else 1) for _, row, _, _ in firsts]
-        for found, left in done + [future.result() for future in pending]:
-            database.executemany("INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?)", found)
-            for row in found:
-                stats.by_query[row[0]] = stats.by_query.get(row[0], 0) + 1
-            stats.stored += len(found)
-            stats.skipped += left
+
+    def keep(found: list[tuple], left: int) -> None:
+        database.executemany("INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?)", found)
+        for row in found:
+            stats.by_query[row[0]] = stats.by_query.get(row[0], 0) + 1
+        stats.stored += len(found)
+        stats.skipped += left
+
+    tasks = [(query, [bound]) for query, bound in broad]
+    if len(broad) + sum(len(bounds) for _, bounds in per_value) <= FEW_QUESTIONS:
+        for query, bounds in tasks + per_value:  # here: starting processes would cost more
+            keep(*_answer_all(query, bounds, stored_rows, deadline))
+    else:
+        with get_context("spawn").Pool(WORKERS, _open_store, (str(store_dir),)) as pool:
+            pending = [pool.apply_async(_answer_all, (*task, stored_rows)) for task in tasks]
+            firsts = []  # each query's first value, timed here while the workers start
+            for query, bounds in per_value:
+                began = time.perf_counter()
+                keep(*_answer_all(query, bounds[:1], stored_rows, deadline))
+                firsts.append((time.perf_counter() - began, query.name, query, bounds[1:]))
+            for _, _, query, rest in sorted(firsts, key=lambda first: first[:2]):
+                chunks = [rest[i:i + CHUNK] for i in range(0, len(rest), CHUNK)]
+                tasks += [(query, chunk) for chunk in chunks]
+                pending += [pool.apply_async(_answer_all, (query, chunk, stored_rows))
+                            for chunk in chunks]
+            for (_, bounds), result in zip(tasks, pending, strict=True):
+                try:
+                    keep(*result.get(timeout=max(0.0, deadline - time.time())))
+                except TimeoutError:  # past the budget: the pool's exit stops the workers
+                    keep([], len(bounds))
     database.commit()
     database.close()
     return stats
-
-
-def _timed_answer(query: CannedQuery, bound: Mapping, deadline: float, stored_rows: int
-                  ) -> tuple:
-    """(seconds taken, the stored row or None past the deadline) for one question here."""
-    if time.time() > deadline:
-        return math.inf, None
-    began = time.perf_counter()
-    row = answer(_worker_store, query, bound, stored_rows)
-    return time.perf_counter() - began, row
-
-
-class _Here:
-    """An executor that runs each task at once, in this process."""
-
-    def __enter__(self) -> _Here:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def submit(self, function, *args) -> Future:
-        future = Future()
-        future.set_result(function(*args))
-        return future
 
 
 _worker_store: Store | None = None
@@ -225,8 +211,8 @@ def _open_store(store_dir: str | None) -> None:
     _worker_store = None if store_dir is None else Store.read_only(store_dir)
 
 
-def _answer_all(query: CannedQuery, bounds: list[dict], deadline: float, stored_rows: int
-                ) -> tuple[list[tuple], int]:
+def _answer_all(query: CannedQuery, bounds: list[dict], stored_rows: int,
+                deadline: float = math.inf) -> tuple[list[tuple], int]:
     """The stored rows of each question asked before the deadline, and how many were left
     (in a worker, or here)."""
     found = []
