@@ -53,6 +53,7 @@ from passerelle.builddir import StoreLink
 from passerelle.remote import endpoint_from, is_url
 from passerelle.remote_store import RemoteStore
 from server import check_admin_token, check_base_url, create_app, settings_from_environment
+from server.asgi import REFUSED, BodyFirst
 from server.errors import ApiError
 from server.executor import check_sandbox
 
@@ -71,7 +72,6 @@ WORKER_KILL_TIMEOUT = 10  # seconds a stopped worker gets before it is killed
 ACCESS_LOG_FORMAT = ('%(addr)s - [%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d '
                      '%(dt_ms).0fms')
 PR_SET_PDEATHSIG = 1  # prctl(2)
-REFUSED = "passerelle.refused"  # environ key: the ApiError Guard found, raised by Flask
 
 
 class Guard:
@@ -98,10 +98,12 @@ def _raise_refused() -> None:
         raise request.environ[REFUSED]
 
 
-def load_app(app_config: dict, main_pid: int) -> Guard:
-    """The app of one worker (called in the worker, after granian forked it)."""
+def load_app(app_config: dict, main_pid: int, threads: int) -> BodyFirst:
+    """The app of one worker (called in the worker, after granian forked it): Flask behind
+    Guard, each request's body received first (`server.asgi`), in ``threads`` threads."""
     _die_with(main_pid)
-    return Guard(create_app(app_config))
+    app = create_app(app_config)
+    return BodyFirst(Guard(app), threads, app.config["MAX_CONTENT_LENGTH"])
 
 
 def _die_with(main_pid: int) -> None:
@@ -160,8 +162,8 @@ def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
             StoreLink(Path(store)).require()
         workers, blocking = workers or default_workers(), max(threads, BLOCKING_THREADS)
     server = Granian(
-        "server.wsgi:load_app", address=host, port=port, interface=Interfaces.WSGI,
-        workers=workers, blocking_threads=blocking, websockets=False,
+        "server.wsgi:load_app", address=host, port=port, interface=Interfaces.ASGINL,
+        workers=workers, websockets=False,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_TIMEOUT * 1000,
                                      max_buffer_size=HTTP1_BUFFER),
         log_access=True, log_access_format=ACCESS_LOG_FORMAT,
@@ -171,5 +173,5 @@ def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
         app_config = {"STORE": store, "STORE_OPTIONS": store_options or {}, "BASE_URL": public,
                       "QUERY_PROCESSES": threads, "SERVER_WORKERS": workers,
                       "CLIENT_SLOTS_DIR": shares}
-        server.serve(target_loader=functools.partial(load_app, app_config, os.getpid()),
-                     wrap_loader=False)
+        server.serve(target_loader=functools.partial(load_app, app_config, os.getpid(),
+                                                     blocking), wrap_loader=False)
