@@ -55,12 +55,15 @@ class BodyFirst:
         except ApiError as error:
             body, refused = b"", error
         environ = wsgi_environ(scope, body)
-        if refused is not None:
+        if refused is not None:  # a short answer, then the connection is closed
             environ[REFUSED] = refused
+            await self.answer(environ, send, asyncio.get_running_loop().create_future(),
+                              close=True)
+            return
         # The body is whole: the next message is the client going away.
         gone = asyncio.ensure_future(receive())
         try:
-            await self.answer(environ, send, gone, close=refused is not None)
+            await self.answer(environ, send, gone, close=False)
         finally:
             gone.cancel()
 

@@ -66,6 +66,11 @@ ADMIN_THREADS = 4
 REQUEST_LINE_LIMIT = 8190  # bytes of path and query string
 HTTP1_BUFFER = 65536  # granian's largest request head, above REQUEST_LINE_LIMIT
 HEADER_TIMEOUT = 5  # seconds for a client to send a request's head, else closed
+# Requests (connections with a head) a worker holds at once; granian's default is 1024
+# shared by the workers. One awaiting its body costs a coroutine (server.asgi), so the bound
+# that matters is file descriptors: clients that keep this many bodies waiting lock others
+# out until the body deadline (server.asgi.BODY_TIMEOUT) closes them.
+BACKPRESSURE = 8192
 WORKER_KILL_TIMEOUT = 10  # seconds a stopped worker gets before it is killed
 # granian's access log without the query string (which may carry a query's text) and
 # without any header (credentials), with the time each request took, in milliseconds.
@@ -163,7 +168,7 @@ def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
         workers, blocking = workers or default_workers(), max(threads, BLOCKING_THREADS)
     server = Granian(
         "server.wsgi:load_app", address=host, port=port, interface=Interfaces.ASGINL,
-        workers=workers, websockets=False,
+        workers=workers, backpressure=BACKPRESSURE, websockets=False,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_TIMEOUT * 1000,
                                      max_buffer_size=HTTP1_BUFFER),
         log_access=True, log_access_format=ACCESS_LOG_FORMAT,

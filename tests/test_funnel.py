@@ -8,6 +8,7 @@ is a school.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -283,4 +284,6 @@ def test_a_malformed_chunked_body_is_a_400_without_a_traceback(seed_store_path, 
             while chunk := sock.recv(65536):
                 answer += chunk
     assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"]["title"] == \
+        "Bad request body"  # not a missing query: the body is what was wrong
     assert b"Traceback" not in log.read_bytes()

@@ -1,6 +1,7 @@
 """The serving stack (granian, started by `server.wsgi.serve`) against slow and hostile
-clients: slow or idle connections hold nothing others need and are closed, a slow body is
-cut off, a long request line is a 414, and no query process outlives its worker.
+clients: slow or idle connections hold nothing others need and are closed, a body that does
+not come is cut off (408), a long request line is a 414, and no query process outlives its
+worker.
 
 Every wait has a timeout of a few seconds, so a protection that breaks fails quickly.
 """
@@ -20,11 +21,16 @@ import pytest
 from server_fixtures import READ_ONLY, running_server
 
 from server import MAX_BODY_BYTES, create_app
-from server.wsgi import HEADER_TIMEOUT, REQUEST_LINE_LIMIT, Guard
+from server.asgi import BODY_TIMEOUT, wsgi_environ
+from server.wsgi import BLOCKING_THREADS, HEADER_TIMEOUT, REQUEST_LINE_LIMIT, Guard
 
 SLOW_HEADERS = 200
 STALLED_DUMPS = 10
-STALLED_BODIES = 100
+# More than the threads of both workers: each held one until its client hung up when the
+# body was read in a thread (9 of 20 probes answered within 1 s, README).
+STALLED_BODIES = 2 * BLOCKING_THREADS + 44
+STALLED_HEAD = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query"
+                b"\r\nContent-Length: 1000\r\n\r\nASK")
 
 
 @pytest.fixture(scope="module")
@@ -89,22 +95,35 @@ def test_slow_headers_and_stalled_readers_leave_others_answered(live):
 
 
 def test_clients_slow_to_send_their_body_leave_others_answered(live):
-    # Each holds a thread until it hangs up (granian has no body timeout): fewer than the
-    # threads of the workers leave others answered (server.wsgi.BLOCKING_THREADS).
+    # Their bodies are awaited on the event loop (server.asgi), not in threads.
     host, port, _ = live
     held = []
     try:
         for _ in range(STALLED_BODIES):  # a Content-Length never sent in full
             sock = socket.create_connection((host, port), timeout=5)
-            sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                         b"application/sparql-query\r\nContent-Length: 1000\r\n\r\nASK")
+            sock.sendall(STALLED_HEAD)
             held.append(sock)
         time.sleep(0.5)
+        started = time.monotonic()
         times = [probe(host, port) for _ in range(10)]
+        assert time.monotonic() - started < BODY_TIMEOUT - 1  # all, while the bodies are held
     finally:
         for sock in held:
             sock.close()
     assert None not in times, times
+
+
+def test_a_body_that_never_comes_is_a_408_and_its_connection_closed(live):
+    host, port, _ = live
+    started = time.monotonic()
+    answer = raw(host, port, STALLED_HEAD, limit=BODY_TIMEOUT + 5)
+    took = time.monotonic() - started
+    assert BODY_TIMEOUT - 0.5 <= took <= BODY_TIMEOUT + 2, took  # raw returned: closed
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408"), head
+    assert json.loads(body)["error"] == {
+        "status": 408, "title": "Request Timeout",
+        "detail": f"the request's body did not arrive within {BODY_TIMEOUT} s"}
 
 
 @pytest.mark.parametrize("sent", [
@@ -142,6 +161,8 @@ def test_a_body_over_the_cap_is_a_413_whether_announced_or_chunked(live):
     announced = raw(host, port, head + f"Content-Length: {MAX_BODY_BYTES + 1}\r\n\r\n"
                                        "ASK {}".encode())
     assert announced.startswith(b"HTTP/1.1 413"), announced[:100]
+    assert json.loads(announced.partition(b"\r\n\r\n")[2])["error"]["detail"] == \
+        "the request's body is larger than 1,000,000 bytes"
     chunk = b"%x\r\n%s\r\n" % (65536, b" " * 65536)
     chunked = raw(host, port, head + b"Transfer-Encoding: chunked\r\n\r\n" + b"6\r\nASK {}\r\n"
                   + chunk * (MAX_BODY_BYTES // 65536 + 1) + b"0\r\n\r\n")
@@ -168,6 +189,26 @@ def test_the_access_log_has_neither_query_strings_nor_headers(live):
     text = log.read_text()
     assert "GET /sparql HTTP/1.1" in text  # the access log is on...
     assert "s3cr3t" not in text  # ...without the query string or the headers
+
+
+# --- the ASGI request as the WSGI app sees it ------------------------------------------
+
+def test_the_wsgi_environ_of_a_chunked_request_with_repeated_headers():
+    scope = {"type": "http", "method": "POST", "path": "/id/é", "root_path": "",
+             "query_string": b"a=1&b=%C3%A9", "http_version": "1.1", "scheme": "http",
+             "server": ("127.0.0.1", 8000), "client": ("127.0.0.9", 5555),
+             "headers": [(b"host", b"x"), (b"content-type", b"text/plain"),
+                         (b"transfer-encoding", b"chunked"), (b"accept", b"text/html"),
+                         (b"accept", b"*/*")]}
+    environ = wsgi_environ(scope, b"ASK {}")
+    assert environ["PATH_INFO"] == "/id/\xc3\xa9"  # the path's UTF-8 bytes, as latin-1
+    assert environ["QUERY_STRING"] == "a=1&b=%C3%A9"
+    assert environ["CONTENT_LENGTH"] == "6" and "HTTP_TRANSFER_ENCODING" not in environ
+    assert environ["CONTENT_TYPE"] == "text/plain" and "HTTP_CONTENT_TYPE" not in environ
+    assert environ["HTTP_ACCEPT"] == "text/html,*/*"
+    assert environ["REMOTE_ADDR"] == "127.0.0.9"
+    assert environ["wsgi.input"].read() == b"ASK {}"
+    assert not any(key.startswith("PASSERELLE_") for key in environ)
 
 
 # --- Guard, in process: granian's copy of the server's environment ------------------
