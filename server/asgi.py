@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from server.errors import ApiError
 
@@ -45,29 +45,15 @@ class BodyFirst:
         if scope["type"] != "http":  # no lifespan (granian's asginl), no websockets
             return
         try:
-            async with asyncio.timeout(BODY_TIMEOUT):
-                body = await receive_body(scope, receive, self.body_cap)
-            refused = None
-        except TimeoutError:
-            body, refused = b"", ApiError(
-                408, "Request Timeout",
-                f"the request's body did not arrive within {BODY_TIMEOUT} s")
+            body, refused = await receive_body(scope, receive, self.body_cap), None
         except ApiError as error:
             body, refused = b"", error
         environ = wsgi_environ(scope, body)
-        if refused is not None:  # a short answer, then the connection is closed
+        if refused is not None:
             environ[REFUSED] = refused
-            await self.answer(environ, send, asyncio.get_running_loop().create_future(),
-                              close=True)
-            return
-        # The body is whole: the next message is the client going away.
-        gone = asyncio.ensure_future(receive())
-        try:
-            await self.answer(environ, send, gone, close=False)
-        finally:
-            gone.cancel()
+        await self.answer(environ, receive, send, close=refused is not None)
 
-    async def answer(self, environ: dict, send, gone: asyncio.Future, close: bool) -> None:
+    async def answer(self, environ: dict, receive, send, close: bool) -> None:
         loop = asyncio.get_running_loop()
 
         async def sending(message: dict) -> None:  # granian's send is no coroutine
@@ -76,7 +62,10 @@ class BodyFirst:
         def send_from_thread(message: dict) -> None:
             asyncio.run_coroutine_threadsafe(sending(message), loop).result()
 
-        wsgi = WsgiAnswer(self.app, environ, send_from_thread, gone, close)
+        def watch_from_thread() -> Future:
+            return asyncio.run_coroutine_threadsafe(client_gone(receive), loop)
+
+        wsgi = WsgiAnswer(self.app, environ, send_from_thread, watch_from_thread, close)
         whole = await loop.run_in_executor(self.pool, wsgi.run)
         if whole is not None:  # the common case: one batch, sent without another thread hop
             await send({"type": "http.response.start", "status": wsgi.status,
@@ -85,10 +74,23 @@ class BodyFirst:
 
 
 async def receive_body(scope: dict, receive, cap: int) -> bytes:
-    """The request's whole body; ApiError 413 past ``cap`` bytes, 400 when it is cut short."""
+    """The request's whole body within ``BODY_TIMEOUT``: ApiError 408 past it, 413 past
+    ``cap`` bytes, 400 when the body is cut short."""
     announced = header(scope, b"content-length")
+    if scope["http_version"] in ("1.0", "1.1") and not announced \
+            and not header(scope, b"transfer-encoding"):
+        return b""  # no body (RFC 9112, 6.3): not even a message to wait for
     if announced.isdigit() and int(announced) > cap:  # refused before reading any of it
         raise too_large(cap)
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT):
+            return await receive_parts(receive, cap)
+    except TimeoutError:
+        raise ApiError(408, "Request Timeout",
+                       f"the request's body did not arrive within {BODY_TIMEOUT} s") from None
+
+
+async def receive_parts(receive, cap: int) -> bytes:
     parts, size = [], 0
     while True:
         message = await receive()
@@ -103,6 +105,12 @@ async def receive_body(scope: dict, receive, cap: int) -> bytes:
         parts.append(part)
         if not message.get("more_body", False):
             return b"".join(parts)
+
+
+async def client_gone(receive) -> None:
+    """Returns once the client went away (what receive says once the body is whole)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass  # a body not asked for (receive_body skipped an empty one)
 
 
 def too_large(cap: int) -> ApiError:
@@ -150,11 +158,11 @@ class WsgiAnswer:
     iterator may hold objects bound to the thread that made them (pyoxigraph's QuadIter of a
     dump panics when iterated from another)."""
 
-    def __init__(self, app, environ: dict, send, gone: asyncio.Future, close: bool):
+    def __init__(self, app, environ: dict, send, watch, close: bool):
         self.app = app
         self.environ = environ
         self.send = send  # an ASGI send, from this thread: blocks until the loop sent it
-        self.gone = gone  # done once the client went away
+        self.watch = watch  # starts watching the client: a Future done once it went away
         self.close = close  # the connection is closed after this answer
         self.status = 500
         self.headers: list[tuple[bytes, bytes]] = []
@@ -175,12 +183,17 @@ class WsgiAnswer:
             batch, done = take_batch(chunks)  # Flask calls start_response before its first
             if done:
                 return batch
-            self.send({"type": "http.response.start", "status": self.status,
-                       "headers": self.headers})
-            while not done and not self.gone.done():
-                self.send({"type": "http.response.body", "body": batch, "more_body": True})
-                batch, done = take_batch(chunks)
-            self.send({"type": "http.response.body", "body": batch if done else b""})
+            gone = self.watch()  # only for answers sent in batches: it costs a task
+            try:
+                self.send({"type": "http.response.start", "status": self.status,
+                           "headers": self.headers})
+                while not done and not gone.done():
+                    self.send({"type": "http.response.body", "body": batch,
+                               "more_body": True})
+                    batch, done = take_batch(chunks)
+                self.send({"type": "http.response.body", "body": batch if done else b""})
+            finally:
+                gone.cancel()
             return None
         finally:
             if hasattr(iterable, "close"):

@@ -1,10 +1,18 @@
-"""`serve()`: the app under granian (a Rust HTTP server, WSGI interface), started in-process.
+"""`serve()`: the app under granian (a Rust HTTP server, ASGI interface), started in-process.
 
 Why granian and not gunicorn: connections are held by granian's async Rust runtime, not by
 Python threads, so clients that send a request slowly, or never finish it, or never read
 the answer, hold no thread that others need (measured in the README, "Security and
 limits": 200 slow-header sockets and 40 stalled dump readers, probes answered within 1 s on
 granian, none on gunicorn gthread).
+
+Why its ASGI interface, with a WSGI app: under granian's WSGI interface a request goes to a
+thread once its head has arrived, and a thread reading a body that never comes waits until
+the client hangs up (granian has no body read timeout and declined one:
+emmett-framework/granian#728): 300 such connections left 13 of 20 probes answered. Under
+its ASGI interface, `server.asgi.BodyFirst` awaits the whole body on the worker's event
+loop, within ``server.asgi.BODY_TIMEOUT`` (408) and the body cap (413), and only then runs
+the Flask app in a thread (measured in the README: 20 of 20 with 300 such connections).
 
 Two modes, chosen by the environment the server starts in:
 
@@ -21,16 +29,13 @@ What granian leaves to the app (`Guard`, in front of Flask):
   error shape (a GET query of up to about 8 KB; longer ones are POSTed). granian's own head
   buffer (``HTTP1_BUFFER``) is larger, so that this check is reached; a head beyond it gets
   granian's bare 431.
-- granian copies the server's environment into every request's WSGI environ: the
-  ``PASSERELLE_*`` variables (the admin token, a remote store's password) are taken out.
+- the ``PASSERELLE_*`` variables (the admin token, a remote store's password) are taken out
+  of the WSGI environ. `server.asgi` builds it from the request alone, but granian's WSGI
+  interface copied the server's environment into it: the app stays safe under either.
 
-What granian does not bound: the time a client takes to send a request's body. granian
-hands a request to a thread once its head has arrived, and the thread reading a body that
-never comes waits until the client hangs up (reading it from another thread and giving up
-on it freezes the worker: granian's body cannot be abandoned). Hence many threads per
-worker (``BLOCKING_THREADS``; an idle one costs a stack, not CPU): a client must hold that
-many connections per worker to lock others out; a reverse proxy that buffers request
-bodies (nginx does by default) closes the rest of the hole (README, "Security and limits").
+What granian still does not bound: a connection that sends no byte at all (its head timer
+starts with the first byte). It holds a file descriptor and a few KB, not a thread; a
+reverse proxy limits connections per client (README, "Security and limits").
 
 Query processes die with the worker that started them (`server.query_process` watches its
 parent and its socket), and granian stops (then kills, after ``WORKER_KILL_TIMEOUT``) its
@@ -58,9 +63,9 @@ from server.errors import ApiError
 from server.executor import check_sandbox
 
 THREADS = 8  # query processes per read-only worker
-# Requests served at once per read-only worker: far more than query processes (the others
-# wait for one within their budget), so that clients slow to send a body, each holding a
-# thread until it hangs up, must be that many to lock others out.
+# Requests computed at once per read-only worker: far more than query processes (the others
+# wait for one within their budget). A request takes a thread only once its body has
+# arrived (server.asgi); a dump its client does not read keeps one (server.meta caps them).
 BLOCKING_THREADS = 128
 ADMIN_THREADS = 4
 REQUEST_LINE_LIMIT = 8190  # bytes of path and query string
@@ -138,7 +143,7 @@ def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
     worker starts.
     """
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import Interfaces, Loops
     from granian.http import HTTP1Settings
 
     environment = settings_from_environment(os.environ)
@@ -168,7 +173,9 @@ def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
         workers, blocking = workers or default_workers(), max(threads, BLOCKING_THREADS)
     server = Granian(
         "server.wsgi:load_app", address=host, port=port, interface=Interfaces.ASGINL,
-        workers=workers, backpressure=BACKPRESSURE, websockets=False,
+        # uvloop: each request crosses from the loop to a thread and back (server.asgi),
+        # which costs asyncio's own loop about 15% more of the throughput (README).
+        workers=workers, backpressure=BACKPRESSURE, loop=Loops.uvloop, websockets=False,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_TIMEOUT * 1000,
                                      max_buffer_size=HTTP1_BUFFER),
         log_access=True, log_access_format=ACCESS_LOG_FORMAT,
