@@ -1,5 +1,5 @@
 """Shared fixtures of the server tests: the app over the seed store, its client, an admin app
-over a throw-away store, a real server on a free loopback port, and a bearer-token proxy;
+over a throw-away store, a real server on a free loopback port, a bearer-token proxy, a probe;
 and the facts about the seeds that several server tests ask for.
 
 tests/conftest.py loads them for every test module (``pytest_plugins``). The seed store comes
@@ -223,3 +223,20 @@ def bearer_proxy(target: str, token: str) -> Iterator[str]:
     finally:
         proxy.shutdown()
         proxy.server_close()
+
+
+def probe(host: str, port: int, path: str = "/healthz") -> float | None:
+    """Seconds path took to answer 200 on a fresh connection, or None if not within 1 s
+    (the slow-client tests' measure of being served)."""
+    started = time.monotonic()
+    connection = http.client.HTTPConnection(host, port, timeout=1)
+    try:
+        connection.request("GET", path)
+        answer = connection.getresponse()
+        answer.read()
+    except OSError:
+        return None
+    finally:
+        connection.close()
+    took = time.monotonic() - started
+    return took if answer.status == 200 and took <= 1 else None

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from server_fixtures import READ_ONLY, running_server
+from server_fixtures import READ_ONLY, probe, running_server
 
 from server import MAX_BODY_BYTES, create_app
 from server.asgi import BODY_TIMEOUT, wsgi_environ
@@ -40,22 +40,6 @@ def live(seed_store_path, tmp_path_factory):
     with running_server(seed_store_path, log, workers=2) as base:
         host, port = base.removeprefix("http://").split(":")
         yield host, int(port), log
-
-
-def probe(host: str, port: int, path: str = "/healthz") -> float | None:
-    """Seconds /healthz took to answer 200, or None if not within 1 s."""
-    started = time.monotonic()
-    connection = http.client.HTTPConnection(host, port, timeout=1)
-    try:
-        connection.request("GET", path)
-        answer = connection.getresponse()
-        answer.read()
-    except OSError:
-        return None
-    finally:
-        connection.close()
-    took = time.monotonic() - started
-    return took if answer.status == 200 and took <= 1 else None
 
 
 def raw(host: str, port: int, data: bytes, limit: float = 10) -> bytes:

@@ -10,7 +10,6 @@ Smaller variants run in `make test` (tests/test_serving_stack.py).
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import socket
@@ -18,7 +17,7 @@ import time
 
 import pytest
 from load.driver import run_load
-from server_fixtures import running_server
+from server_fixtures import probe, running_server
 
 from server.asgi import BODY_TIMEOUT
 from server.wsgi import HEADER_TIMEOUT, default_workers
@@ -42,22 +41,6 @@ def hold(host: str, port: int, count: int, data: bytes, small_buffer: bool = Fal
         sock.sendall(data)
         held.append(sock)
     return held
-
-
-def probe(host: str, port: int, path: str) -> float | None:
-    """Seconds path took to answer 200, or None if not within 1 s."""
-    started = time.monotonic()
-    connection = http.client.HTTPConnection(host, port, timeout=1)
-    try:
-        connection.request("GET", path)
-        answer = connection.getresponse()
-        answer.read()
-    except OSError:
-        return None
-    finally:
-        connection.close()
-    took = time.monotonic() - started
-    return took if answer.status == 200 and took <= 1 else None
 
 
 def test_slow_clients_at_scale_leave_others_answered(seed_store_path, tmp_path):
