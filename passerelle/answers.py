@@ -31,9 +31,9 @@ import math
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from multiprocessing import TimeoutError, get_context
 from pathlib import Path
 
@@ -47,6 +47,7 @@ from passerelle.canned import (
     ParameterError,
     bind,
     job,
+    result_of,
 )
 from passerelle.results import Rows, json_document, rows
 from passerelle.vocabulary import RDF_TYPE
@@ -69,7 +70,7 @@ CREATE TABLE answers (
   key TEXT NOT NULL,     -- the bound terms, name=N-Triples term, by name, joined by '&'
   rows INTEGER NOT NULL, -- rows stored (at most STORED_ROWS)
   more INTEGER NOT NULL, -- 1 when the answer had more rows than were stored
-  body BLOB NOT NULL,    -- SPARQL 1.1 JSON results of the stored rows, every column
+  body BLOB NOT NULL,    -- SPARQL 1.1 JSON results of the stored rows, the result's columns
   PRIMARY KEY (query, key)
 ) WITHOUT ROWID
 """
@@ -137,9 +138,12 @@ def instances(store, kind: str) -> list[NamedNode]:
 
 
 def answer(store, query: CannedQuery, bound: Mapping, stored_rows: int = STORED_ROWS) -> tuple:
-    """One stored row of the table: the query's first rows for these terms."""
+    """One stored row of the table: the query's first rows for these terms, without the
+    columns a result leaves out (`canned.result_of`), written as `write_results` writes
+    JSON (so that a whole answer is served as it is stored)."""
     work = job(query, bound, stored_rows)
-    page = rows(store.query(work.query, **work.options()), 0, stored_rows)
+    page = result_of(query, bound, rows(store.query(work.query, **work.options()), 0,
+                                        stored_rows), stored_rows)
     body = json.dumps(json_document(list(page.variables), list(page.rows)),
                       ensure_ascii=False).encode("utf-8")
     return (query.name, digest(query.sparql), key_of(bound), len(page.rows),
@@ -257,4 +261,32 @@ class Answers:
         stored, more, body = found
         if more and offset + size >= stored:
             return None
-        return rows(parse_query_results(body, format=QueryResultsFormat.JSON), offset, size)
+        solutions = parse_query_results(body, format=QueryResultsFormat.JSON)
+        if offset == 0 and size >= stored:  # the whole answer: its JSON is served as stored
+            return Rows(tuple(v.value for v in solutions.variables), StoredRows(body, stored),
+                        False, written=body)
+        return rows(solutions, offset, size)
+
+
+class StoredRows(Sequence):
+    """The rows of a stored answer, read from its JSON when first asked for: a JSON
+    response written from the stored bytes never needs them as terms."""
+
+    def __init__(self, body: bytes, count: int):
+        self.body, self.count = body, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index):
+        return self._rows[index]
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    __hash__ = None
+
+    @cached_property
+    def _rows(self) -> tuple[tuple, ...]:
+        solutions = parse_query_results(self.body, format=QueryResultsFormat.JSON)
+        return rows(solutions, 0, self.count).rows

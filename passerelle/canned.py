@@ -69,6 +69,7 @@ from passerelle.results import (
     objects_body,
     plain_value,
     rows,
+    with_meta,
     write_results,
 )
 from passerelle.store import GraphStore
@@ -204,6 +205,8 @@ class CannedResult:
     bound: Mapping[str, NamedNode | Literal] = field(default_factory=dict)
     truncated: bool = False
     row_cap: int = DEFAULT_ROW_CAP
+    # The rows as SPARQL JSON results without meta, when the build's answers hold them so.
+    written: bytes | None = field(default=None, compare=False, repr=False)
 
     def meta(self) -> dict:
         return {"query": self.query.name, "title": self.query.title,
@@ -423,8 +426,13 @@ def job(query: CannedQuery, bound: Mapping[str, NamedNode | Literal], row_cap: i
 def result_of(query: CannedQuery, bound: Mapping[str, NamedNode | Literal], page: Rows,
               row_cap: int) -> CannedResult:
     """The result of a run from its page of rows (`passerelle.results.Rows`), without the
-    columns of the parameters declared ``column: false``."""
+    columns of the parameters declared ``column: false`` (a stored page has none: its rows
+    and their written JSON are kept as they are)."""
     hidden = {p.name for p in query.params if not p.column}
+    if not hidden.intersection(page.variables):
+        return CannedResult(query=query, variables=page.variables, rows=page.rows,
+                            bound=bound, truncated=page.truncated, row_cap=row_cap,
+                            written=page.written)
     shown = [i for i, name in enumerate(page.variables) if name not in hidden]
     return CannedResult(query=query, variables=tuple(page.variables[i] for i in shown),
                         rows=tuple(tuple(row[i] for i in shown) for row in page.rows),
@@ -561,6 +569,8 @@ def serialize(result: CannedResult, answer: QueryResultsFormat,
     """
     if answer == QueryResultsFormat.CSV and store is not None:
         return csv_body(*with_names(result.variables, result.rows, store))
+    if answer == QueryResultsFormat.JSON and result.written is not None:
+        return with_meta(result.written, result.meta())  # as stored: no term read again
     return write_results(list(result.variables), list(result.rows), answer, result.meta())
 
 

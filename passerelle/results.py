@@ -7,7 +7,7 @@ imports the web server: only the standard library and pyoxigraph are needed here
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 
 from pyoxigraph import (
@@ -29,11 +29,13 @@ INTEGER_TYPES = {"integer", "int", "long", "short", "byte", "nonNegativeInteger"
 @dataclass(frozen=True)
 class Rows:
     """Variables and at most row_cap rows of terms (None where unbound); ``truncated``:
-    more rows were there."""
+    more rows were there. ``written``: these very rows as SPARQL 1.1 JSON results (head and
+    results, no meta), when they come written so (`passerelle.answers`)."""
 
     variables: tuple[str, ...]
     rows: tuple[tuple, ...]
     truncated: bool
+    written: bytes | None = field(default=None, compare=False, repr=False)
 
 
 def rows(solutions, offset: int, row_cap: int) -> Rows:
@@ -73,6 +75,14 @@ def json_document(variables: list[str], solutions: list[tuple], meta: dict | Non
                  if term is not None} for row in solutions]
     document = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
     return document if meta is None else {"meta": meta, **document}
+
+
+def with_meta(written: bytes, meta: dict) -> bytes:
+    """SPARQL 1.1 JSON results written without meta (`json_document` dumped as
+    `write_results` dumps it), led by ``meta``: the bytes `write_results` gives for the
+    same rows and meta, without reading the rows again."""
+    return b'{"meta": ' + json.dumps(meta, ensure_ascii=False).encode("utf-8") + b", " \
+        + written[1:]
 
 
 def csv_body(variables: list[str], solutions: list[tuple]) -> bytes:

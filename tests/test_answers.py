@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from bench_modules import load_generator
-from pyoxigraph import NamedNode, Store
+from pyoxigraph import NamedNode, QueryResultsFormat, Store
 
 from graph.build import build
 from graph.gate import Allow
@@ -37,10 +37,18 @@ READ_ONLY = {"ADMIN_TOKEN": None, "SERVICE_ALLOWLIST": frozenset(), "TESTING": T
              "BASE_URL": "http://localhost"}
 
 
-def engine(store, query: canned.CannedQuery, bound: dict, offset: int, size: int):
-    """The rows the engine gives, as the query process would."""
+def engine(store, query: canned.CannedQuery, bound: dict, offset: int, size: int
+           ) -> canned.CannedResult:
+    """The result the engine gives, as the query process would."""
     work = canned.job(query, bound, size, offset)
-    return rows(store.query(work.query, **work.options()), offset, size)
+    return canned.result_of(query, bound, rows(store.query(work.query, **work.options()),
+                                               offset, size), size)
+
+
+def from_file(stored: answers.Answers, query: canned.CannedQuery, bound: dict, offset: int,
+              size: int) -> canned.CannedResult | None:
+    page = stored.page(query, bound, offset, size)
+    return None if page is None else canned.result_of(query, bound, page, size)
 
 
 def stored_keys(directory: Path, name: str) -> list[str]:
@@ -55,16 +63,19 @@ def every_question(store) -> list[tuple[canned.CannedQuery, dict]]:
 
 
 def assert_every_answer_is_the_engines(directory: Path) -> int:
-    """Each question's stored page equals the engine's; returns how many were compared."""
+    """Each question's stored page equals the engine's, term for term and in the bytes of
+    its JSON; returns how many were compared."""
     store = Store.read_only(str(directory / "oxigraph"))
     stored = answers.Answers.of_build(directory)
     compared = 0
     for query, bound in every_question(store):
-        page = stored.page(query, bound, 0, answers.STORED_ROWS - 1)
-        if page is None:  # a question the budget left out, or an answer past the stored rows
+        result = from_file(stored, query, bound, 0, answers.STORED_ROWS - 1)
+        if result is None:  # a question the budget left out, or an answer past the stored rows
             continue
-        assert page == engine(store, query, bound, 0, answers.STORED_ROWS - 1), \
-            (query.name, answers.key_of(bound))
+        expected = engine(store, query, bound, 0, answers.STORED_ROWS - 1)
+        assert result == expected, (query.name, answers.key_of(bound))
+        assert canned.serialize(result, QueryResultsFormat.JSON) \
+            == canned.serialize(expected, QueryResultsFormat.JSON)
         compared += 1
     return compared
 
@@ -132,9 +143,19 @@ def five_rows(seed_dir, tmp_path_factory) -> answers.Answers:
 def test_a_page_within_the_stored_rows_is_read_from_the_file(seed_dir, five_rows):
     store = Store.read_only(str(seed_dir / "oxigraph"))
     bound = {"school": NamedNode(SCHOOL + "telecom-paris")}
-    page = five_rows.page(QUERIES["partners"], bound, 1, 3)  # rows 2-4, and row 5 says more
-    assert page == engine(store, QUERIES["partners"], bound, 1, 3)
-    assert len(page.rows) == 3 and page.truncated
+    result = from_file(five_rows, QUERIES["partners"], bound, 1, 3)  # rows 2-4; 5 says more
+    assert result == engine(store, QUERIES["partners"], bound, 1, 3)
+    assert len(result.rows) == 3 and result.truncated and result.written is None
+
+
+def test_a_whole_stored_answer_is_served_as_it_was_stored(seed_dir):
+    stored = answers.Answers.of_build(seed_dir)
+    store = Store.read_only(str(seed_dir / "oxigraph"))
+    query, bound = QUERIES["partners"], {"school": NamedNode(SCHOOL + "estp")}
+    result = from_file(stored, query, bound, 0, 200)  # estp's 7 partners: the whole answer
+    assert result.written is not None and len(result.rows) == 7 and not result.truncated
+    assert canned.serialize(result, QueryResultsFormat.JSON) \
+        == canned.serialize(engine(store, query, bound, 0, 200), QueryResultsFormat.JSON)
 
 
 def test_a_page_past_the_stored_rows_falls_back_to_the_engine(seed_dir, five_rows):
