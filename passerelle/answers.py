@@ -225,8 +225,9 @@ def _answer_all(query: CannedQuery, bounds: list[dict], stored_rows: int,
             break
         try:
             found.append(answer(_worker_store, query, bound, stored_rows))
-        except QUERY_ERRORS:  # a query the engine cannot answer is left to it, not stored:
-            continue          # the build publishes the data whatever one shortcut does
+        except QUERY_ERRORS:
+            # Not stored, left to the engine: a shortcut never stops a build publishing.
+            continue
     return found, len(bounds) - len(found)
 
 
