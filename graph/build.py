@@ -2,7 +2,8 @@
 -> search index and canned answers (`passerelle.answers`).
 
 `assemble(seeds_dir)` does everything but touch the published store: it returns a working
-store (in memory) holding every quad the build would load, with the report, so tests and
+store (in memory) holding every quad the build would load but the summary nodes, which wait
+in a file beside it (`Dataset.whole_store()` adds them), with the report, so tests and
 benchmarks can call it; `build(seeds_dir, store_path)` also writes a fresh on-disk store and
 swaps it in only when every stage passed.
 
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import rdflib
-from pyoxigraph import Quad, Store
+from pyoxigraph import Quad, RdfFormat, Store
 from rdflib.compare import to_canonical_graph
 
 from graph import gate, history, materialise, pins, rdf, remote, store, summary, validate
@@ -35,6 +36,7 @@ from graph.records import ParsedDocument
 from graph.registry import FACULTY, INSTITUTION, Entity, Network, Registry, load_registry
 from graph.report import BuildReport
 from graph.resolve import Resolution, resolve_rows
+from graph.summary_file import NodeFile
 from passerelle import answers
 from passerelle.builddir import BuildDir, StoreLink, StoreLinkError, write_json
 from passerelle.canned import load_queries
@@ -65,13 +67,25 @@ class Dataset:
     names: list[dict] = field(default_factory=list)
     summarised: summary.Stats | None = None  # what the summary stage wrote
     answered: answers.Stats | None = None  # the canned answers stored (a local build only)
+    # The summary nodes, written apart from the working store (graph/summary_file.py) until
+    # the load puts them in the build's store.
+    summary_nodes: NodeFile | None = None
+
+    def whole_store(self) -> Store:
+        """The working store with the summary nodes in it too, for a caller that reads every
+        quad from it (a remote load, a count): as much memory again as the file holds."""
+        if self.summary_nodes is not None:
+            self.store.bulk_load(path=str(self.summary_nodes.path), format=RdfFormat.N_QUADS)
+            self.summary_nodes.discard()
+            self.summary_nodes = None
+        return self.store
 
     def agreements(self) -> list[Agreement]:
         return agreements(tuple(row) for row in self.store.query(AGREEMENTS_QUERY))
 
     @property
     def quads(self) -> list[Quad]:
-        return list(self.store)
+        return list(self.whole_store())
 
     def graph_sizes(self) -> dict[str, int]:
         # One count per graph: a GROUP BY over all graphs at once would hold every quad's
@@ -119,9 +133,12 @@ def assemble(seeds_dir: Path, ontology: Path = ONTOLOGY, shapes: Path = SHAPES) 
         rules = materialise.rules_from(ontology_graph)
         materialise.materialise(working, rules, rdf.graph_iri(INFERRED))
     with _timed(dataset.timings, "summarise", dataset.peak_mib):
-        dataset.summarised = summary.summarise(working)
+        # The summary nodes go to a file: in the working store, they were half its quads
+        # and the build's peak memory at 1000x (graph/summary_file.py).
+        dataset.summary_nodes = NodeFile()
+        dataset.summarised = summary.summarise(working, nodes=dataset.summary_nodes)
     with _timed(dataset.timings, "validate", dataset.peak_mib):
-        validate.check(working, _read_turtle(shapes))
+        validate.check(working, _read_turtle(shapes), dataset.summary_nodes)
     return dataset
 
 
@@ -182,7 +199,7 @@ def build_remote(seeds_dir: Path, endpoint: remote.Endpoint,
                          dataset.agreements(), _remote_agreements(endpoint, previous), allow,
                          dataset.read)
     with _timed(dataset.timings, "load"):
-        staging = remote.stage(endpoint, dataset.store)
+        staging = remote.stage(endpoint, dataset.whole_store())
     metadata = _metadata(dataset, staging.build_id, staging.triples)
     metadata["history"] = history.extended(previous, metadata, verdict)
     remote.publish(endpoint, staging, metadata)

@@ -133,6 +133,11 @@ def validate(store: Store, shapes: list[Shape]) -> list[Violation]:
 COUNTS = (SH.minCount, SH.maxCount)
 
 
+def subclasses(store: Store, cls: str) -> list[str]:
+    """The class and everything below it, through rdfs:subClassOf in the store."""
+    return _Run(store).subclasses(cls)
+
+
 class _Run:
     """One validation over one store; remembers each class's subclasses."""
 

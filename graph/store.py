@@ -22,8 +22,8 @@ LOAD_FILE = "load.nq"  # the working store, on its way into the build's store
 
 
 def write_store(build: BuildDir, dataset: Dataset, labelled: Iterable[NamedNode] = ()) -> int:
-    """Write the working store of `dataset` into the build's store; returns the number of
-    quads stored. The dataset's store is then the build's, opened read-only.
+    """Write the working store of `dataset`, and its summary nodes, into the build's store;
+    returns the number of quads stored. The dataset's store is then the build's, opened read-only.
 
     Through one N-Quads file, written and read back by pyoxigraph itself: no quad becomes a
     Python object on the way (iterating the working store in Python and bulk-loading it a
@@ -42,6 +42,10 @@ def write_store(build: BuildDir, dataset: Dataset, labelled: Iterable[NamedNode]
         _give_back_freed_memory()
         store = build.open(writable=True)
         store.bulk_load(path=str(dump), format=RdfFormat.N_QUADS)
+        if dataset.summary_nodes is not None:  # written apart from the working store
+            store.bulk_load(path=str(dataset.summary_nodes.path), format=RdfFormat.N_QUADS)
+            dataset.summary_nodes.discard()
+            dataset.summary_nodes = None
     finally:
         dump.unlink(missing_ok=True)
     # The loader gives each blank node a new label; the build gives them canonical ones in

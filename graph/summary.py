@@ -30,12 +30,12 @@ vocabulary and the shapes check it.
 from __future__ import annotations
 
 import heapq
-import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 from urllib.parse import quote
 
 from pyoxigraph import Literal, NamedNode, Quad, Store, Variable
@@ -100,27 +100,45 @@ def pas(name: str) -> NamedNode:
     return NamedNode(PAS + name)
 
 
-def summarise(store: Store, max_pairs: int = MAX_PAIRS) -> Stats:
-    """Compute every summary from the store and write it to the summary graph."""
+def summarise(store: Store, max_pairs: int = MAX_PAIRS, nodes: Sink | None = None) -> Stats:
+    """Compute every summary from the store and write it to the summary graph: the summary
+    nodes to `nodes` when given (graph/summary_file.py), else to the store like the rest."""
     graph = graph_iri(SUMMARY)
     facts = _Facts(store)
     overlaps = _Overlaps(facts.partner_sets(), max_pairs)
+    into_store = store.bulk_extend
+    into_nodes = into_store if nodes is None else nodes.add
     written = 0
-    for part in (_partner_summaries(facts), _agreement_lists(facts), _tallies(facts),
-                 _school_summaries(facts), overlaps.quads(), _figure_checks(store),
-                 _country_codes(store)):
+    # The lists on agreements and the codes on institutions stay in the store, where the
+    # shapes check them with the rest of each node (graph/validate.py); in this order, as
+    # the figure checks read the agreements' lists.
+    for part, write in ((_partner_summaries(facts), into_nodes),
+                        (_agreement_lists(facts), into_store),
+                        (_tallies(facts), into_nodes), (_school_summaries(facts), into_nodes),
+                        (overlaps.quads(), into_nodes), (_figure_checks(store), into_nodes),
+                        (_country_codes(store), into_store)):
         # A chunk at a time: all of a part's quads at once were 2 million Python objects
         # (the partner summaries at 1000x), on top of the store.
-        for chunk in chunks((Quad(s, p, o, graph) for s, p, o in part), SUMMARY_CHUNK):
-            store.bulk_extend(chunk)
+        for chunk in node_chunks((Quad(s, p, o, graph) for s, p, o in part), SUMMARY_CHUNK):
+            write(chunk)
             written += len(chunk)
     return Stats(written, overlaps.kept, overlaps.all_pairs)
 
 
-def chunks(items: Iterable, size: int) -> Iterator[list]:
-    """The items as lists of at most `size`, read one list at a time."""
-    remaining = iter(items)
-    while chunk := list(itertools.islice(remaining, size)):
+class Sink(Protocol):
+    def add(self, chunk: list[Quad]) -> None: ...
+
+
+def node_chunks(quads: Iterable[Quad], size: int) -> Iterator[list[Quad]]:
+    """The quads as lists of about `size`, cut only where the subject changes: each part
+    writes a node's quads together, and so each list holds its nodes whole."""
+    chunk: list[Quad] = []
+    for quad in quads:
+        if len(chunk) >= size and quad.subject != chunk[-1].subject:
+            yield chunk
+            chunk = []
+        chunk.append(quad)
+    if chunk:
         yield chunk
 
 
