@@ -49,7 +49,7 @@ def _summary_violations(store: Store, shapes: list[shacl.Shape],
     found = []
     for chunk in nodes.chunks():
         part = Store()
-        part.load(chunk, format=RdfFormat.N_QUADS)
+        part.bulk_load(chunk, format=RdfFormat.N_QUADS)
         pointed_to = [row[0] for row in part.query(POINTED_TO, use_default_graph_as_union=True)]
         part.bulk_extend(hierarchy)
         part.bulk_extend([quad for node in pointed_to
