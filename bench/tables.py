@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 import sys
 
-STAGES = ("parse", "resolve", "rdf", "report", "reason", "summarise", "validate", "load")
+# The build's stages in order (graph/build.py); gate, index and answers came later: older
+# results lack them and show 0.
+STAGES = ("parse", "resolve", "rdf", "report", "reason", "summarise", "validate", "gate", "load",
+          "index", "answers")
 PASSERELLE = "passerelle serve"
 CACHED = "passerelle + caching"
 OXIGRAPH = "oxigraph serve-read-only"
@@ -45,11 +48,12 @@ def _load(values) -> str:
 
 def build_table(scales: dict) -> list[str]:
     lines = ["## Build", "",
-             "Seconds per stage; peak resident memory of the build process (MiB); cold start "
-             "of `passerelle serve` on the built store (seconds until it answered, median of "
-             "3).", "",
+             "Seconds per stage; peak resident memory of the build process (MiB), and of the "
+             "largest of its answer workers (`passerelle.answers`, separate processes that "
+             "run beside it during the answers stage only); cold start of `passerelle serve` "
+             "on the built store (seconds until it answered, median of 3).", "",
              "| scale | schools | agreements | quads | inferred | "
-             + " | ".join(STAGES) + " | total | peak MiB | cold start |",
+             + " | ".join(STAGES) + " | total | peak MiB | worker peak MiB | cold start |",
              "|" + "---|" * (len(STAGES) + 9)]
     for scale, result in scales.items():
         build = result["build"]
@@ -57,7 +61,8 @@ def build_table(scales: dict) -> list[str]:
         entities = build["entities"]
         lines.append(f"| {scale}x | {entities['schools']} | {entities['agreements']} | "
                      f"{build['quads']} | {build['inferred']} | {stages} | {build['wall_s']} | "
-                     f"{build['peak_mib']} | {result['cold_start_s']} |")
+                     f"{build['peak_mib']} | {build.get('worker_peak_mib', '-')} | "
+                     f"{result['cold_start_s']} |")
     largest = max(scales, key=int)
     peaks = scales[largest]["build"]["peak_mib_after_stage"]
     lines += ["", f"Peak memory so far after each stage at {largest}x (MiB): "
