@@ -107,13 +107,16 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(store: Path, log: Path, admin_token: str | None = None,
-                   workers: int = 1, keep_env: tuple[str, ...] = ()) -> Iterator[str]:
+                   workers: int = 1, keep_env: tuple[str, ...] = (),
+                   settings: dict[str, str] | None = None) -> Iterator[str]:
     """`server.wsgi.serve` in a child process on a free loopback port; yields its base URL.
 
-    The PASSERELLE_* variables of the shell are not passed on, except those in keep_env."""
+    The PASSERELLE_* variables of the shell are not passed on, except those in keep_env;
+    settings are more variables for the server (PASSERELLE_QUERIES_PER_CLIENT=...)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("PASSERELLE_") or k in keep_env}
+    env.update(settings or {})
     if admin_token:
         env["PASSERELLE_ADMIN_TOKEN"] = admin_token
     code = ("import sys; from pathlib import Path; from server.wsgi import serve; "

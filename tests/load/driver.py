@@ -3,8 +3,11 @@
 `run_load` starts ``clients`` threads, each with one keep-alive HTTP connection, sending a
 mix of canned and ad-hoc queries (`MIX`) back to back for ``seconds``, then stops by itself.
 With ``runaway_every`` set, another thread also sends a runaway query that often, each from
-its own connection; a runaway must be answered 503 within its budget (plus slack), every
-other request 200. Anything else is an error, kept with its reason.
+its own connection; a runaway must be answered 503 within its budget (plus slack), or, when
+its client already runs its share of queries, refused at once (429 "Too many queries at
+once", Retry-After: 1, within `REFUSED_WITHIN`); every other request 200. Anything else is
+an error, kept with its reason. Each runaway's interval and answer is kept (`Runaway`), so
+that a test can check when the refusals came.
 
 Each steady client, and the runaways, come from an address of their own in 127.0.0.0/8,
 as separate clients do: the server keeps each address to its share of the query slots
@@ -43,6 +46,18 @@ MIX = [
 ]
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 RUNAWAY_SOURCE = "127.0.2.1"  # the runaways' client; steady client i is 127.0.1.(i+1)
+# A refusal costs the client's wait for one of its slots (limits.CLIENT_WAIT, 0.5 s) and the
+# answer; this much more on a machine shared with other jobs.
+REFUSED_WITHIN = 2.0
+
+
+@dataclass
+class Runaway:
+    """One runaway query as its client saw it: sent and answered, in seconds from the start
+    of the load, and its HTTP status (503: it ran to its budget; 429: refused)."""
+    sent: float
+    answered: float
+    status: int
 
 
 @dataclass
@@ -53,7 +68,7 @@ class LoadReport:
     started: float = field(default_factory=time.monotonic)
     latencies: list[float] = field(default_factory=list)
     timeline: list[tuple[float, float, str]] = field(default_factory=list)  # start, took, label
-    runaway_times: list[float] = field(default_factory=list)
+    runaways: list[Runaway] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def percentile(self, values: list[float], fraction: float) -> float:
@@ -62,6 +77,8 @@ class LoadReport:
 
     def summary(self) -> dict:
         ms = [latency * 1000 for latency in self.latencies]
+        ran = [each.answered - each.sent for each in self.runaways if each.status == 503]
+        refused = [each.answered - each.sent for each in self.runaways if each.status == 429]
         return {
             "clients": self.clients, "seconds": self.seconds,
             "runaway_every_s": self.runaway_every,
@@ -72,9 +89,12 @@ class LoadReport:
             "p99_ms": round(self.percentile(ms, 0.99), 1),
             "max_ms": round(max(ms, default=0.0), 1),
             "mean_ms": round(statistics.fmean(ms), 1) if ms else 0.0,
-            "runaways": len(self.runaway_times),
-            "runaway_answered_after_s": [round(min(self.runaway_times, default=0), 2),
-                                         round(max(self.runaway_times, default=0), 2)],
+            "runaways": len(self.runaways), "runaways_ran": len(ran),
+            "runaways_refused": len(refused),
+            "runaway_answered_after_s": [round(min(ran, default=0), 2),
+                                         round(max(ran, default=0), 2)],
+            "refused_after_s": [round(min(refused, default=0), 2),
+                                round(max(refused, default=0), 2)],
             "first_errors": self.errors[:5],
             "slowest": [f"{label} at {start:.2f} s: {took * 1000:.0f} ms" for start, took, label
                         in sorted(self.timeline, key=lambda each: -each[1])[:3]],
@@ -89,7 +109,8 @@ class _Client:
         self.address = (host, port, timeout, (source, 0))
         self.connection = http.client.HTTPConnection(*self.address)
 
-    def send(self, method: str, path: str, body: str | None) -> tuple[int, bytes]:
+    def send(self, method: str, path: str, body: str | None
+             ) -> tuple[int, bytes, http.client.HTTPResponse]:
         for attempt in (1, 2):
             try:
                 return self._send(method, path, body)
@@ -100,14 +121,15 @@ class _Client:
                     raise
         raise AssertionError("unreachable")
 
-    def _send(self, method: str, path: str, body: str | None) -> tuple[int, bytes]:
+    def _send(self, method: str, path: str, body: str | None
+              ) -> tuple[int, bytes, http.client.HTTPResponse]:
         headers = {"Accept": "*/*"}
         if body is not None:
             headers["Content-Type"] = "application/sparql-query"
         self.connection.request(method, path, body=body.encode() if body else None,
                                 headers=headers)
         response = self.connection.getresponse()
-        return response.status, response.read()
+        return response.status, response.read(), response
 
 
 def _steady_client(base: tuple[str, int], deadline: float, offset: int,
@@ -119,7 +141,7 @@ def _steady_client(base: tuple[str, int], deadline: float, offset: int,
         turn += 1
         start = time.monotonic()
         try:
-            status, data = client.send(method, path, body)
+            status, data, _ = client.send(method, path, body)
         except OSError as exc:
             with lock:
                 report.errors.append(f"{label}: {exc!r}")
@@ -139,19 +161,25 @@ def _runaway(base: tuple[str, int], budget: float, report: LoadReport,
     path = "/sparql?" + urllib.parse.urlencode({"query": RUNAWAY, "timeout": f"{budget:g}"})
     start = time.monotonic()
     try:
-        status, data = client.send("GET", path, None)
+        status, data, response = client.send("GET", path, None)
     except OSError as exc:
         with lock:
             report.errors.append(f"runaway: {exc!r}")
         return
     took = time.monotonic() - start
+    error = json.loads(data)["error"] if status in (429, 503) else {}
     with lock:
-        report.runaway_times.append(took)
-        detail = json.loads(data)["error"]["detail"] if status == 503 else ""
-        if status != 503 or f"budget of {budget:g} s" not in detail:
+        report.runaways.append(Runaway(start - report.started, start + took - report.started,
+                                       status))
+        if status == 503 and f"budget of {budget:g} s" in error["detail"]:
+            if took > budget + 5:
+                report.errors.append(f"runaway: answered after {took:.1f} s, budget {budget:g} s")
+        elif status == 429 and error["title"] == "Too many queries at once" \
+                and response.getheader("Retry-After") == "1":
+            if took > REFUSED_WITHIN:
+                report.errors.append(f"runaway: refused after {took:.1f} s")
+        else:
             report.errors.append(f"runaway: HTTP {status} {data[:200]!r}")
-        elif took > budget + 5:
-            report.errors.append(f"runaway: answered after {took:.1f} s, budget {budget:g} s")
 
 
 def run_load(base_url: str, clients: int, seconds: float, runaway_every: float | None = None,
