@@ -33,9 +33,14 @@ What granian leaves to the app (`Guard`, in front of Flask):
   of the WSGI environ. `server.asgi` builds it from the request alone, but granian's WSGI
   interface copied the server's environment into it: the app stays safe under either.
 
-What granian still does not bound: a connection that sends no byte at all (its head timer
-starts with the first byte). It holds a file descriptor and a few KB, not a thread; a
-reverse proxy limits connections per client (README, "Security and limits").
+Why HTTP/1.1 only (``http=HTTPModes.http1``): in its default mode (``auto``) granian serves
+each connection with hyper-util's auto builder, which reads the first bytes to tell HTTP/1.1
+from HTTP/2 with no timer (hyperium/hyper#3756, #3962); hyper's head timer
+(``HEADER_TIMEOUT``) only starts after that, so a connection that sent no byte at all stayed
+open (still open after 15 s). With HTTP/1.1 only, granian hands the connection to hyper's
+HTTP/1 builder at once, whose head timer starts at the connection (hyperium/hyper#3185):
+closed at 5 s (`tests/test_serving_stack.py`). Cleartext HTTP/2 (h2c, which browsers do not
+speak) is what is given up; a TLS proxy in front may still speak HTTP/2 to its clients.
 
 Query processes die with the worker that started them (`server.query_process` watches its
 parent and its socket), and granian stops (then kills, after ``WORKER_KILL_TIMEOUT``) its
@@ -143,7 +148,7 @@ def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
     worker starts.
     """
     from granian import Granian
-    from granian.constants import Interfaces, Loops
+    from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
 
     environment = settings_from_environment(os.environ)
@@ -176,6 +181,9 @@ def serve(store: Path | str, host: str = "127.0.0.1", port: int = 8000,
         # uvloop: each request crosses from the loop to a thread and back (server.asgi),
         # which costs asyncio's own loop about 15% more of the throughput (README).
         workers=workers, backpressure=BACKPRESSURE, loop=Loops.uvloop, websockets=False,
+        # HTTP/1.1 only: the head timer then runs from the connection, not from its first
+        # byte (module docstring).
+        http=HTTPModes.http1,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_TIMEOUT * 1000,
                                      max_buffer_size=HTTP1_BUFFER),
         log_access=True, log_access_format=ACCESS_LOG_FORMAT,

@@ -111,18 +111,17 @@ def test_a_body_that_never_comes_is_a_408_and_its_connection_closed(live):
 
 
 @pytest.mark.parametrize("sent", [
+    b"",  # no byte at all (was held open under granian's HTTP/1-or-2 mode: server.wsgi)
     b"G", b"GET / HTTP/1.1\r\nHost: x\r\n",
     b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",  # answered, then idle on keep-alive
 ])
 def test_an_idle_or_slow_connection_is_closed_after_the_header_timeout(live, sent):
-    # (One that sends no byte at all is not: granian's timer starts with the first byte.
-    # It holds a file descriptor, not a thread: see the test above, and the README.)
     host, port, _ = live
     started = time.monotonic()
-    answer = raw(host, port, sent, limit=HEADER_TIMEOUT + 5)
+    answer = raw(host, port, sent, limit=HEADER_TIMEOUT + 5)  # socket.timeout if left open
     took = time.monotonic() - started
     assert HEADER_TIMEOUT - 0.5 <= took <= HEADER_TIMEOUT + 2, took
-    assert answer.count(b"HTTP/1.1") <= 1
+    assert answer.count(b"HTTP/1.1") == (1 if sent.endswith(b"\r\n\r\n") else 0), answer
 
 
 def test_a_long_request_line_is_a_414_in_the_error_shape(live):
@@ -133,9 +132,14 @@ def test_a_long_request_line_is_a_414_in_the_error_shape(live):
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 414"), head
     assert json.loads(body)["error"]["title"] == "URI too long"
-    # Beyond the head buffer, granian refuses it before the app (and never reads it all).
-    answer = raw(host, port, b"GET /" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
-    assert answer.startswith(b"HTTP/1.1 431"), answer[:100]
+    # Beyond the head buffer (HTTP1_BUFFER, 64 KiB), granian refuses it before the app, bare,
+    # and never reads it all. hyper checks the buffer's size between reads, and one read may
+    # take it to about twice that (a 100 KB line sent at once got hyper's own bare 414): a
+    # 300 KB line is past it however its bytes arrive.
+    answer = raw(host, port, b"GET /" + b"a" * 300_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431") and b"content-length: 0" in head, head
+    assert body == b""
 
 
 def test_a_body_over_the_cap_is_a_413_whether_announced_or_chunked(live):
