@@ -28,7 +28,8 @@ What granian leaves to the app (`Guard`, in front of Flask):
 - a path and query string longer than ``REQUEST_LINE_LIMIT`` get a 414 in the project's
   error shape (a GET query of up to about 8 KB; longer ones are POSTed). granian's own head
   buffer (``HTTP1_BUFFER``) is larger, so that this check is reached; a head beyond it gets
-  granian's bare 431.
+  granian's bare 431 (hyper checks the buffer between reads: a head of up to about 100 KB
+  sent at once may still be read, README).
 - the ``PASSERELLE_*`` variables (the admin token, a remote store's password) are taken out
   of the WSGI environ. `server.asgi` builds it from the request alone, but granian's WSGI
   interface copied the server's environment into it: the app stays safe under either.
