@@ -13,9 +13,12 @@ runs every canned query that does not call out (no SERVICE) for the questions as
 Each answer keeps its first `STORED_ROWS` rows (the server's default row cap: a whole page
 of the default size is in the file) and whether more follow, in ``answers.sqlite`` in the
 build directory (`ANSWERS_FILE`): one table keyed by the query's name, its text's digest (an
-edited query is never answered from an older text's rows) and the bound terms in canonical
-order. A request whose page lies within the stored rows is answered from the file
-(`Answers.page`); any other runs on the engine as before.
+edited query is never answered from an older text's rows), the bound terms in canonical
+order and the chunk: each answer is cut in chunks of `CHUNK_ROWS` rows, so that a page reads
+only the chunks it spans, not the whole answer (at 100x a broad answer's 10,000 rows are
+megabytes of JSON). A request whose page lies within the stored rows is answered from the
+file (`Answers.page`), its JSON spliced from the stored rows' bytes; any other runs on the
+engine as before.
 
 The build gives this stage a time budget (`BUDGET_S`): broad questions first (they are the
 slowest to ask live: every row sorted before the first page), then the per-value ones, the
@@ -61,17 +64,20 @@ ENUMERATED = ("school", "network")
 BUDGET_S = 12.0  # wall seconds the build spends here at most (100x: 43 s without it, 60 s cap)
 WORKERS = 2  # processes answering per-value questions (each opens the store read-only)
 CHUNK = 25  # values per task: few enough that the budget is checked often
+CHUNK_ROWS = 200  # rows per stored chunk: the HTML page's and a paged client's page
 FEW_QUESTIONS = 100  # at most this many (the seeds: 61) are answered in the build's process
 
 SCHEMA = """
 CREATE TABLE answers (
-  query TEXT NOT NULL,   -- the canned query's name
-  digest TEXT NOT NULL,  -- of its text: the rows are those of this text
-  key TEXT NOT NULL,     -- the bound terms, name=N-Triples term, by name, joined by '&'
-  rows INTEGER NOT NULL, -- rows stored (at most STORED_ROWS)
-  more INTEGER NOT NULL, -- 1 when the answer had more rows than were stored
-  body BLOB NOT NULL,    -- SPARQL 1.1 JSON results of the stored rows, the result's columns
-  PRIMARY KEY (query, key)
+  query TEXT NOT NULL,    -- the canned query's name
+  digest TEXT NOT NULL,   -- of its text: the rows are those of this text
+  key TEXT NOT NULL,      -- the bound terms, name=N-Triples term, by name, joined by '&'
+  first_row INTEGER NOT NULL, -- the chunk's first row: 0, CHUNK_ROWS... (none stored: 0)
+  rows INTEGER NOT NULL,  -- rows stored of the whole answer (at most STORED_ROWS)
+  more INTEGER NOT NULL,  -- 1 when the answer had more rows than were stored
+  vars TEXT NOT NULL,     -- the result's columns, a JSON array
+  body BLOB NOT NULL,     -- the chunk's rows: one SPARQL 1.1 JSON results binding a line
+  PRIMARY KEY (query, digest, key, first_row)
 ) WITHOUT ROWID
 """
 
@@ -137,21 +143,27 @@ def instances(store, kind: str) -> list[NamedNode]:
     return sorted(found, key=lambda node: node.value)
 
 
-def answer(store, query: CannedQuery, bound: Mapping, stored_rows: int = STORED_ROWS) -> tuple:
-    """One stored row of the table: the query's first rows for these terms, without the
-    columns a result leaves out (`canned.result_of`), written as `write_results` writes
-    JSON (so that a whole answer is served as it is stored)."""
+def answer(store, query: CannedQuery, bound: Mapping, stored_rows: int = STORED_ROWS,
+           chunk_rows: int = CHUNK_ROWS) -> list[tuple]:
+    """The stored rows of the table for one question, a chunk each: the query's first rows
+    for these terms, without the columns a result leaves out (`canned.result_of`), each row
+    written as `write_results` writes it in JSON (so that a page's JSON is spliced from
+    these bytes, `written`)."""
     work = job(query, bound, stored_rows)
     page = result_of(query, bound, rows(store.query(work.query, **work.options()), 0,
                                         stored_rows), stored_rows)
-    body = json.dumps(json_document(list(page.variables), list(page.rows)),
-                      ensure_ascii=False).encode("utf-8")
-    return (query.name, digest(query.sparql), key_of(bound), len(page.rows),
-            int(page.truncated), body)
+    lines = [json.dumps(binding, ensure_ascii=False).encode("utf-8")
+             for binding in json_document(page.variables, page.rows)["results"]["bindings"]]
+    head = (query.name, digest(query.sparql), key_of(bound))
+    tail = (len(lines), int(page.truncated), json.dumps(list(page.variables)))
+    # A JSON dump never holds a raw line break (one in a string is written \n).
+    return [(*head, start, *tail, b"\n".join(lines[start:start + chunk_rows]))
+            for start in range(0, max(1, len(lines)), chunk_rows)]
 
 
 def compute(store_dir: Path, queries: Iterable[CannedQuery], path: Path,
-            budget_s: float = BUDGET_S, stored_rows: int = STORED_ROWS) -> Stats:
+            budget_s: float = BUDGET_S, stored_rows: int = STORED_ROWS,
+            chunk_rows: int = CHUNK_ROWS) -> Stats:
     """Answer the `questions` on the built store in ``store_dir`` into the file at ``path``.
 
     Broad questions first, then the per-value ones, the cheapest query first (each query's
@@ -161,41 +173,41 @@ def compute(store_dir: Path, queries: Iterable[CannedQuery], path: Path,
     deadline = time.time() + budget_s
     _open_store(str(store_dir))
     try:
-        return _compute(store_dir, queries, path, deadline, stored_rows)
+        return _compute(store_dir, queries, path, deadline, (stored_rows, chunk_rows))
     finally:
         _open_store(None)  # the build's process lets the store go
 
 
 def _compute(store_dir: Path, queries: Iterable[CannedQuery], path: Path, deadline: float,
-             stored_rows: int) -> Stats:
+             sizes: tuple[int, int]) -> Stats:
     broad, per_value = questions(_worker_store, queries)
     stats = Stats()
     database = sqlite3.connect(path)
     database.execute(SCHEMA)
 
-    def keep(found: list[tuple], left: int) -> None:
-        database.executemany("INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?)", found)
-        for row in found:
-            stats.by_query[row[0]] = stats.by_query.get(row[0], 0) + 1
+    def keep(found: list[list[tuple]], left: int) -> None:
+        for chunks in found:
+            database.executemany("INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?)", chunks)
+            stats.by_query[chunks[0][0]] = stats.by_query.get(chunks[0][0], 0) + 1
         stats.stored += len(found)
         stats.skipped += left
 
     tasks = [(query, [bound]) for query, bound in broad]
     if len(broad) + sum(len(bounds) for _, bounds in per_value) <= FEW_QUESTIONS:
         for query, bounds in tasks + per_value:  # here: starting processes would cost more
-            keep(*_answer_all(query, bounds, stored_rows, deadline))
+            keep(*_answer_all(query, bounds, sizes, deadline))
     else:
         with get_context("spawn").Pool(WORKERS, _open_store, (str(store_dir),)) as pool:
-            pending = [pool.apply_async(_answer_all, (*task, stored_rows)) for task in tasks]
+            pending = [pool.apply_async(_answer_all, (*task, sizes)) for task in tasks]
             firsts = []  # each query's first value, timed here while the workers start
             for query, bounds in per_value:
                 began = time.perf_counter()
-                keep(*_answer_all(query, bounds[:1], stored_rows, deadline))
+                keep(*_answer_all(query, bounds[:1], sizes, deadline))
                 firsts.append((time.perf_counter() - began, query.name, query, bounds[1:]))
             for _, _, query, rest in sorted(firsts, key=lambda first: first[:2]):
                 chunks = [rest[i:i + CHUNK] for i in range(0, len(rest), CHUNK)]
                 tasks += [(query, chunk) for chunk in chunks]
-                pending += [pool.apply_async(_answer_all, (query, chunk, stored_rows))
+                pending += [pool.apply_async(_answer_all, (query, chunk, sizes))
                             for chunk in chunks]
             for (_, bounds), result in zip(tasks, pending, strict=True):
                 try:
@@ -215,8 +227,8 @@ def _open_store(store_dir: str | None) -> None:
     _worker_store = None if store_dir is None else Store.read_only(store_dir)
 
 
-def _answer_all(query: CannedQuery, bounds: list[dict], stored_rows: int,
-                deadline: float = math.inf) -> tuple[list[tuple], int]:
+def _answer_all(query: CannedQuery, bounds: list[dict], sizes: tuple[int, int],
+                deadline: float = math.inf) -> tuple[list[list[tuple]], int]:
     """The stored rows of each question asked before the deadline, and how many were left
     (in a worker, or here)."""
     found = []
@@ -224,7 +236,7 @@ def _answer_all(query: CannedQuery, bounds: list[dict], stored_rows: int,
         if time.time() > deadline:
             break
         try:
-            found.append(answer(_worker_store, query, bound, stored_rows))
+            found.append(answer(_worker_store, query, bound, *sizes))
         except QUERY_ERRORS:
             # Not stored, left to the engine: a shortcut never stops a build publishing.
             continue
@@ -254,27 +266,39 @@ class Answers:
 
     def page(self, query: CannedQuery, bound: Mapping, offset: int, size: int) -> Rows | None:
         """The page of ``size`` rows after ``offset`` of the stored answer, as the engine
-        would give it (`passerelle.results.rows`); None when the file cannot tell: no such
-        key, or the page (and the row after it, which says whether more follow) reaches
-        past the stored rows of an answer that had more."""
+        would give it (`passerelle.results.rows`), its JSON spliced from the stored rows'
+        bytes (`Rows.written`), its terms read only when asked for (`StoredRows`); None
+        when the file cannot tell: no such key, or the page reaches past the stored rows of
+        an answer that had more. Only the chunks the page spans are read."""
         found = self._database().execute(
-            "SELECT rows, more, body FROM answers WHERE query = ? AND key = ? AND digest = ?",
-            (query.name, key_of(bound), digest(query.sparql))).fetchone()
-        if found is None:
+            "SELECT rows, more, vars, first_row, body FROM answers WHERE query = ?1 "
+            "AND digest = ?2 AND key = ?3 AND first_row BETWEEN (SELECT max(first_row) "
+            "FROM answers WHERE query = ?1 AND digest = ?2 AND key = ?3 AND first_row <= ?4) "
+            "AND ?5 ORDER BY first_row",
+            (query.name, digest(query.sparql), key_of(bound), offset, offset + size - 1)
+        ).fetchall()
+        if not found:
             return None
-        stored, more, body = found
-        if more and offset + size >= stored:
+        stored, more, names, first, _ = found[0]
+        if more and offset + size > stored:  # rows the file does not hold
             return None
-        solutions = parse_query_results(body, format=QueryResultsFormat.JSON)
-        if offset == 0 and size >= stored:  # the whole answer: its JSON is served as stored
-            return Rows(tuple(v.value for v in solutions.variables), StoredRows(body, stored),
-                        False, written=body)
-        return rows(solutions, offset, size)
+        lines = b"\n".join(body for *_, body in found).split(b"\n") if stored else []
+        kept = lines[offset - first:offset - first + size]
+        variables = tuple(json.loads(names))
+        written = _empty(variables)[:-3] + b", ".join(kept) + b"]}}"
+        return Rows(variables, StoredRows(written, len(kept)),
+                    bool(more) or offset + size < stored, written=written)
+
+
+@lru_cache(maxsize=256)
+def _empty(variables: tuple[str, ...]) -> bytes:
+    """The JSON `write_results` writes for no rows of these columns (``...[]}}``)."""
+    return json.dumps(json_document(list(variables), []), ensure_ascii=False).encode("utf-8")
 
 
 class StoredRows(Sequence):
-    """The rows of a stored answer, read from its JSON when first asked for: a JSON
-    response written from the stored bytes never needs them as terms."""
+    """The rows of a stored page, read from its JSON when first asked for: a JSON response
+    written from the stored bytes never needs them as terms."""
 
     def __init__(self, body: bytes, count: int):
         self.body, self.count = body, count

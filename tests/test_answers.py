@@ -54,7 +54,7 @@ def from_file(stored: answers.Answers, query: canned.CannedQuery, bound: dict, o
 def stored_keys(directory: Path, name: str) -> list[str]:
     with sqlite3.connect(directory / answers.ANSWERS_FILE) as database:
         return [key for (key,) in database.execute(
-            "SELECT key FROM answers WHERE query = ? ORDER BY key", (name,))]
+            "SELECT key FROM answers WHERE query = ? AND first_row = 0 ORDER BY key", (name,))]
 
 
 def every_question(store) -> list[tuple[canned.CannedQuery, dict]]:
@@ -144,8 +144,63 @@ def test_a_page_within_the_stored_rows_is_read_from_the_file(seed_dir, five_rows
     store = Store.read_only(str(seed_dir / "oxigraph"))
     bound = {"school": NamedNode(SCHOOL + "telecom-paris")}
     result = from_file(five_rows, QUERIES["partners"], bound, 1, 3)  # rows 2-4; 5 says more
-    assert result == engine(store, QUERIES["partners"], bound, 1, 3)
-    assert len(result.rows) == 3 and result.truncated and result.written is None
+    expected = engine(store, QUERIES["partners"], bound, 1, 3)
+    assert result == expected
+    assert len(result.rows) == 3 and result.truncated
+    assert canned.serialize(result, QueryResultsFormat.JSON) \
+        == canned.serialize(expected, QueryResultsFormat.JSON)  # spliced from stored rows
+
+
+@pytest.fixture(scope="module")
+def chunks_of_seven(seed_dir, tmp_path_factory) -> Path:
+    """The seed build's partners, 50 rows kept of each answer, in chunks of 7 rows."""
+    path = tmp_path_factory.mktemp("seven") / answers.ANSWERS_FILE
+    answers.compute(seed_dir / "oxigraph", [QUERIES["partners"]], path, stored_rows=50,
+                    chunk_rows=7)
+    return path
+
+
+def test_an_answer_is_stored_in_chunks_of_rows(chunks_of_seven):
+    with sqlite3.connect(chunks_of_seven) as database:
+        chunks = {key.removeprefix(f"school=<{SCHOOL}").removesuffix(">"):
+                  [(first, stored, more, len(body.split(b"\n")))
+                   for first, stored, more, body in database.execute(
+                       "SELECT first_row, rows, more, body FROM answers WHERE key = ? "
+                       "ORDER BY first_row", (key,))]
+                  for (key,) in database.execute("SELECT DISTINCT key FROM answers")}
+    # telecom-paris: 100 partners, 50 kept (more follow): chunks of 7 from rows 0 to 49, the
+    # last holding row 49 alone. estp: its 7 partners, one full chunk.
+    assert chunks["telecom-paris"] == [(start, 50, 1, 7) for start in range(0, 49, 7)] \
+        + [(49, 50, 1, 1)]
+    assert chunks["estp"] == [(0, 7, 0, 7)]
+
+
+@pytest.mark.parametrize("school", ["telecom-paris", "estp"])
+def test_every_page_across_chunks_is_the_engines_or_left_to_it(seed_dir, chunks_of_seven,
+                                                                school):
+    # Every page of sizes around a chunk's 7 rows, from every offset up to past the 50 stored
+    # rows: read from the file whenever the stored rows hold it (and the row after it, or
+    # the answer's end), and then equal to the engine's page, term for term and in its JSON
+    # bytes; left to the engine (None) exactly when it reaches past the stored rows of an
+    # answer that had more (telecom-paris' 100 partners), never for estp's 7 (all stored).
+    store = Store.read_only(str(seed_dir / "oxigraph"))
+    stored = answers.Answers(chunks_of_seven)
+    query, bound = QUERIES["partners"], {"school": NamedNode(SCHOOL + school)}
+    answered = 0
+    for offset in range(0, 53):
+        for size in (1, 6, 7, 8, 14, 15, 50):
+            result = from_file(stored, query, bound, offset, size)
+            if school == "telecom-paris" and offset + size > 50:
+                assert result is None, (offset, size)
+                continue
+            expected = engine(store, query, bound, offset, size)
+            assert result == expected, (offset, size)
+            assert canned.serialize(result, QueryResultsFormat.JSON) \
+                == canned.serialize(expected, QueryResultsFormat.JSON), (offset, size)
+            answered += 1
+    # telecom-paris: for each size s, offsets 0..50-s; estp: all 53 x 7.
+    assert answered == (sum(51 - size for size in (1, 6, 7, 8, 14, 15, 50))
+                        if school == "telecom-paris" else 53 * 7)
 
 
 def test_a_whole_stored_answer_is_served_as_it_was_stored(seed_dir):
@@ -162,7 +217,10 @@ def test_a_page_past_the_stored_rows_falls_back_to_the_engine(seed_dir, five_row
     store = Store.read_only(str(seed_dir / "oxigraph"))
     query = QUERIES["partners"]
     bound = {"school": NamedNode(SCHOOL + "telecom-paris")}
-    assert five_rows.page(query, bound, 0, 5) is None  # whether a sixth row follows: unknown
+    # Five rows stored, and more follow: the first five are a page that says more follow.
+    assert from_file(five_rows, query, bound, 0, 5) == engine(store, query, bound, 0, 5)
+    assert five_rows.page(query, bound, 0, 6) is None  # the sixth row is not stored
+    assert five_rows.page(query, bound, 5, 1) is None
     assert five_rows.page(query, bound, 10, 20) is None
     result = canned.run(store, query, {"school": "telecom-paris"}, 20, 10, answers=five_rows)
     assert result.rows == canned.run(store, query, {"school": "telecom-paris"}, 20, 10).rows
@@ -184,12 +242,13 @@ def marked(directory: Path, name: str, key: str, text: str) -> None:
     shows it was answered from this file."""
     with sqlite3.connect(directory / answers.ANSWERS_FILE) as database:
         variables = json.loads(database.execute(
-            "SELECT body FROM answers WHERE query = ? AND key = ?", (name, key)
-        ).fetchone()[0])["head"]["vars"]
-        body = {"head": {"vars": variables}, "results": {"bindings": [
-            {variables[0]: {"type": "literal", "value": text}}]}}
+            "SELECT vars FROM answers WHERE query = ? AND key = ?", (name, key)
+        ).fetchone()[0])
+        row = {variables[0]: {"type": "literal", "value": text}}
+        database.execute("DELETE FROM answers WHERE query = ? AND key = ? AND first_row > 0",
+                         (name, key))
         database.execute("UPDATE answers SET body = ?, rows = 1, more = 0 WHERE query = ? "
-                         "AND key = ?", (json.dumps(body).encode(), name, key))
+                         "AND key = ?", (json.dumps(row).encode(), name, key))
 
 
 @pytest.fixture
