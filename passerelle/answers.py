@@ -279,15 +279,33 @@ class Answers:
         ).fetchall()
         if not found:
             return None
-        stored, more, names, first, _ = found[0]
+        stored, more, names = found[0][:3]
         if more and offset + size > stored:  # rows the file does not hold
             return None
-        lines = b"\n".join(body for *_, body in found).split(b"\n") if stored else []
-        kept = lines[offset - first:offset - first + size]
+        pieces = []  # the page's lines of each chunk: all of those between its first and last
+        for index, (*_, first, body) in enumerate(found):
+            if index == 0 and offset > first:
+                body, first = body[_line_end(body, offset - first) + 1:], offset
+            if index == len(found) - 1:
+                body = body[:_line_end(body, offset + size - first)]
+            if body:
+                pieces.append(body)
         variables = tuple(json.loads(names))
-        written = _empty(variables)[:-3] + b", ".join(kept) + b"]}}"
-        return Rows(variables, StoredRows(written, len(kept)),
+        written = b"".join((_empty(variables)[:-3],
+                            b"\n".join(pieces).replace(b"\n", b", "), b"]}}"))
+        return Rows(variables, StoredRows(written, max(0, min(size, stored - offset))),
                     bool(more) or offset + size < stored, written=written)
+
+
+def _line_end(body: bytes, lines: int) -> int:
+    """Where the first ``lines`` (one or more) lines of the body end: the index of the line
+    break after them, or the body's length when it has no more."""
+    end = -1
+    for _ in range(lines):
+        end = body.find(b"\n", end + 1)
+        if end < 0:
+            return len(body)
+    return end
 
 
 @lru_cache(maxsize=256)
