@@ -264,6 +264,12 @@ class QueryPool:
                 process.stop()  # it died while idle (killed from outside): not for a query
         return self._start()
 
+    def prestart(self) -> None:
+        """Start a child now, idle, so that the first query does not wait for one to start
+        (a quarter of a second or more: it was most of the first minutes' uncached medians)."""
+        with self._lock:
+            self._idle.append(self._start())
+
     def _start(self) -> QueryProcess:
         self.started += 1
         return QueryProcess(self.memory_limit, self.sandbox)

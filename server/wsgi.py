@@ -119,6 +119,7 @@ def load_app(app_config: dict, main_pid: int, threads: int) -> BodyFirst:
     Guard, each request's body received first (`server.asgi`), in ``threads`` threads."""
     _die_with(main_pid)
     app = create_app(app_config)
+    app.extensions["passerelle-executor"].prestart()  # while the worker starts serving
     return BodyFirst(Guard(app), threads, app.config["MAX_CONTENT_LENGTH"])
 
 
