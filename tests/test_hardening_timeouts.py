@@ -246,3 +246,15 @@ def ask_until_hung_up(url: str) -> None:
         get_json(url)
     except OSError:
         pass  # the worker was killed under it: that is the test
+
+
+def test_a_query_process_started_ahead_answers_the_first_query(make_app):
+    # What each server worker does as it starts (server/wsgi.py load_app): the first query
+    # is answered by that process, none is started for it.
+    app = make_app()
+    pool = app.extensions["passerelle-executor"]
+    pool.prestart()
+    assert pool.started == 1
+    response = app.test_client().get("/sparql", query_string={"query": "ASK {}"})
+    assert response.status_code == 200 and response.get_json()["boolean"] is True
+    assert pool.started == 1 and pool.ran == 1
