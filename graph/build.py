@@ -163,9 +163,10 @@ def build(seeds_dir: Path, store_path: Path, allow: gate.Allow = gate.NOTHING) -
                 with _timed(dataset.timings, "index", dataset.peak_mib):
                     Index.read(dataset.store).save(build_dir.path / SEARCH_FILE)  # the built store
                 with _timed(dataset.timings, "answers", dataset.peak_mib):
-                    dataset.answered = answers.compute(build_dir.store_dir,
-                                                       load_queries(QUERIES_DIR).values(),
-                                                       build_dir.path / answers.ANSWERS_FILE)
+                    dataset.answered = answers.compute(
+                        build_dir.store_dir, load_queries(QUERIES_DIR).values(),
+                        build_dir.path / answers.ANSWERS_FILE,
+                        answers.budget(sum(dataset.timings.values())))
                 metadata = _metadata(dataset, build_dir.id, triples)
                 metadata["history"] = history.extended(_read_metadata(published), metadata,
                                                        verdict)

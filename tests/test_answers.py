@@ -132,6 +132,12 @@ def test_the_build_says_what_it_stored(seed_build):
     assert "answers" in metadata["timings"]
 
 
+def test_the_budget_is_a_quarter_of_the_build_before_it_and_never_less_than_the_floor():
+    assert answers.budget(0.7) == answers.BUDGET_S == 12.0  # the seeds
+    assert answers.budget(45.0) == 12.0  # 100x: within its 60 s
+    assert answers.budget(480.0) == 120.0  # 1000x: the broad questions need minutes
+
+
 @pytest.fixture(scope="module")
 def five_rows(seed_dir, tmp_path_factory) -> answers.Answers:
     """The seed build's answers with only five rows kept of each."""
