@@ -86,6 +86,9 @@ CREATE TABLE answers (
 """
 
 
+COLUMNS = ["query", "digest", "key", "first_row", "rows", "more", "vars", "body"]
+
+
 @lru_cache(maxsize=256)
 def digest(sparql: str) -> str:
     """What ties stored rows to the text that gave them."""
@@ -261,10 +264,14 @@ class Answers:
 
     @classmethod
     def of_build(cls, directory: Path | None) -> Answers | None:
-        """The build's answers, None when it has none (a build from before them)."""
+        """The build's answers, None when it has none (a build from before them) or they
+        are laid out otherwise than this code reads them (a build from before the chunks:
+        its questions run on the engine until the next build)."""
         if directory is None or not (Path(directory) / ANSWERS_FILE).is_file():
             return None
-        return cls(Path(directory) / ANSWERS_FILE)
+        found = cls(Path(directory) / ANSWERS_FILE)
+        columns = [row[1] for row in found._database().execute("PRAGMA table_info(answers)")]
+        return found if columns == COLUMNS else None
 
     def _database(self) -> sqlite3.Connection:
         database = getattr(self._local, "database", None)

@@ -233,6 +233,25 @@ def test_a_page_past_the_stored_rows_falls_back_to_the_engine(seed_dir, five_row
     assert len(result.rows) == 20 and result.truncated  # telecom-paris has 100 partners
 
 
+def test_answers_laid_out_as_before_the_chunks_are_left_to_the_engine(seed_dir, tmp_path):
+    # A build made before the chunks (one row per answer, its whole JSON in `body`), served
+    # by this code: its questions run on the engine, none fails on the file.
+    copy = tmp_path / "build"
+    shutil.copytree(seed_dir, copy)
+    (copy / answers.ANSWERS_FILE).unlink()
+    with sqlite3.connect(copy / answers.ANSWERS_FILE) as database:
+        database.execute("CREATE TABLE answers (query TEXT NOT NULL, digest TEXT NOT NULL, "
+                         "key TEXT NOT NULL, rows INTEGER NOT NULL, more INTEGER NOT NULL, "
+                         "body BLOB NOT NULL, PRIMARY KEY (query, key)) WITHOUT ROWID")
+    assert answers.Answers.of_build(copy) is None
+    assert answers.Answers.of_build(seed_dir) is not None
+    opened = open_store(copy)
+    assert opened.answers is None
+    result = canned.run(opened.store, QUERIES["partners"], {"school": "estp"},
+                        answers=opened.answers)
+    assert len(result.rows) == 7  # estp's 7 partners, from the engine
+
+
 def test_an_edited_query_is_not_answered_from_an_older_texts_rows(seed_dir):
     stored = answers.Answers.of_build(seed_dir)
     query = QUERIES["partners"]
