@@ -60,9 +60,7 @@ def write_results(variables: list[str], solutions: list[tuple], answer: QueryRes
     """
     if answer == QueryResultsFormat.CSV:
         return csv_body(variables, solutions)
-    document = json_document(variables, solutions,
-                             meta if answer == QueryResultsFormat.JSON else None)
-    body = json.dumps(document, ensure_ascii=False).encode("utf-8")
+    body = json_body(variables, solutions, meta if answer == QueryResultsFormat.JSON else None)
     if answer == QueryResultsFormat.JSON:
         return body
     return parse_query_results(body, format=QueryResultsFormat.JSON).serialize(format=answer)
@@ -75,6 +73,40 @@ def json_document(variables: list[str], solutions: list[tuple], meta: dict | Non
                  if term is not None} for row in solutions]
     document = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
     return document if meta is None else {"meta": meta, **document}
+
+
+def json_body(variables: list[str], solutions: list[tuple], meta: dict | None = None
+              ) -> bytes:
+    """`json_document` as ``json.dumps(..., ensure_ascii=False)`` writes it, the same bytes,
+    written term by term: the document of dicts it would build first cost a query process
+    as much CPU as the JSON itself (0.6 ms of an ad-hoc query's 6 at 100x)."""
+    names = [(name, _string(name) + ": ") for name in variables]
+    rows = []
+    for row in solutions:
+        cells = [label + _json_term_text(term)
+                 for (_, label), term in zip(names, row, strict=True) if term is not None]
+        rows.append("{" + ", ".join(cells) + "}")
+    head = '{"head": {"vars": [' + ", ".join(_string(name) for name in variables) + \
+        ']}, "results": {"bindings": [' + ", ".join(rows) + "]}}"
+    body = head.encode("utf-8")
+    return body if meta is None else with_meta(body, meta)
+
+
+_string = json.encoder.encode_basestring  # what json.dumps writes a str with (ensure_ascii off)
+
+
+def _json_term_text(term) -> str:
+    """`json_term` of the term, as json.dumps writes it."""
+    if isinstance(term, NamedNode):
+        return '{"type": "uri", "value": ' + _string(term.value) + "}"
+    if isinstance(term, Literal):
+        text = '{"type": "literal", "value": ' + _string(term.value)
+        if term.language:
+            return text + ', "xml:lang": ' + _string(term.language) + "}"
+        if term.datatype.value != XSD_STRING:
+            return text + ', "datatype": ' + _string(term.datatype.value) + "}"
+        return text + "}"
+    return json.dumps(json_term(term), ensure_ascii=False)  # blank nodes, triple terms
 
 
 def with_meta(written: bytes, meta: dict) -> bytes:

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, parse_query_results
 
-from passerelle.results import csv_body, error_reply, json_document, write_results
+from passerelle.results import csv_body, error_reply, json_body, json_document, write_results
 
 # Text a literal or IRI may hold, rich in what CSV must quote (comma, quote, CR, LF).
 TEXT = st.text(alphabet=st.sampled_from(list('ab ,"\r\n\té;<>') + ["\u00e9", "\U0001f600"]),
@@ -39,6 +39,36 @@ def _pyoxigraph_csv(variables: list[str], rows: list[tuple]) -> bytes:
 def test_csv_written_from_the_terms_is_pyoxigraphs_csv(table):
     variables, rows = table
     assert csv_body(variables, rows) == _pyoxigraph_csv(variables, rows)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 3).flatmap(
+    lambda width: st.lists(st.tuples(*[TERM] * width), max_size=5).map(
+        lambda rows: ([f"v{i}" for i in range(width)], rows))),
+    st.one_of(st.none(), st.fixed_dictionaries({"rows": st.integers(0, 9), "note": TEXT})))
+def test_json_written_term_by_term_is_the_dumped_document(table, meta):
+    # Served answers and stored ones (passerelle.answers) are compared byte for byte: the
+    # writer must give exactly json.dumps(json_document(...)).
+    import json
+
+    variables, rows = table
+    assert json_body(variables, rows, meta) == json.dumps(
+        json_document(variables, rows, meta), ensure_ascii=False).encode("utf-8")
+
+
+def test_json_body_of_each_kind_of_term():
+    rows = [(NamedNode("http://example.org/é"), Literal('a "b"', language="fr"),
+             Literal("7", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+             BlankNode("b1")), (None, Literal("x"), None, None)]
+    assert json_body(["s", "l", "n", "b"], rows).decode("utf-8") == (
+        '{"head": {"vars": ["s", "l", "n", "b"]}, "results": {"bindings": ['
+        '{"s": {"type": "uri", "value": "http://example.org/é"}, '
+        '"l": {"type": "literal", "value": "a \\"b\\"", "xml:lang": "fr"}, '
+        '"n": {"type": "literal", "value": "7", '
+        '"datatype": "http://www.w3.org/2001/XMLSchema#integer"}, '
+        '"b": {"type": "bnode", "value": "b1"}}, '
+        '{"l": {"type": "literal", "value": "x"}}]}}')
+    assert json_body([], []) == b'{"head": {"vars": []}, "results": {"bindings": []}}'
 
 
 def test_csv_quotes_exactly_the_values_that_need_it():
