@@ -25,6 +25,7 @@ import asyncio
 import io
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import chain
 
 from server.errors import ApiError
 
@@ -181,6 +182,12 @@ class WsgiAnswer:
         try:
             chunks = iter(iterable)
             batch, done = take_batch(chunks)  # Flask calls start_response before its first
+            if not done:
+                # An answer Flask holds whole is one chunk, however large (a 3.4 MB page at
+                # 100x): it goes to the loop in one go, not batch by batch with a watcher.
+                following = next(chunks, None)
+                done = following is None
+                chunks = chunks if done else chain([following], chunks)
             if done:
                 return batch
             gone = self.watch()  # only for answers sent in batches: it costs a task

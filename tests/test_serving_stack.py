@@ -15,13 +15,14 @@ import os
 import signal
 import socket
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 from server_fixtures import READ_ONLY, probe, running_server
 
 from server import MAX_BODY_BYTES, create_app
-from server.asgi import BODY_TIMEOUT, wsgi_environ
+from server.asgi import BATCH, BODY_TIMEOUT, WsgiAnswer, wsgi_environ
 from server.wsgi import BLOCKING_THREADS, HEADER_TIMEOUT, REQUEST_LINE_LIMIT, Guard
 
 SLOW_HEADERS = 200
@@ -346,3 +347,33 @@ def test_dumps_sent_at_once_are_capped_and_their_slots_come_back(make_app):
     whole = client.get("/dump.nq", buffered=True)  # sent whole: the slot comes back too
     assert whole.status_code == 200 and whole.data.count(b"\n") > 10_000
     assert client.get("/dump.trig", buffered=True).status_code == 200
+
+
+def _answer_of(chunks: list[bytes]) -> tuple[bytes | None, list[dict]]:
+    """What WsgiAnswer.run returns for a WSGI app answering ``chunks``, and what it sent."""
+    sent = []
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return iter(chunks)
+
+    def watch():
+        return Future()  # never done: the client stays
+
+    answer = WsgiAnswer(app, {}, sent.append, watch, close=False)
+    return answer.run(), sent
+
+
+def test_an_answer_in_one_chunk_larger_than_a_batch_goes_to_the_loop_whole():
+    body = b"x" * (3 * BATCH + 5)
+    assert _answer_of([body]) == (body, [])
+
+
+def test_an_answer_in_many_chunks_is_sent_batch_by_batch_from_its_thread():
+    chunks = [b"y" * 1000] * 200  # 200,000 bytes: four batches
+    returned, sent = _answer_of(chunks)
+    assert returned is None
+    assert sent[0]["type"] == "http.response.start"
+    bodies = [message["body"] for message in sent[1:]]
+    assert b"".join(bodies) == b"".join(chunks)
+    assert [message.get("more_body", False) for message in sent[1:]] == [True] * 3 + [False]
