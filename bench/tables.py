@@ -49,11 +49,12 @@ def _load(values) -> str:
 def build_table(scales: dict) -> list[str]:
     lines = ["## Build", "",
              "Seconds per stage; peak resident memory of the build process (MiB), and of the "
-             "largest of its answer workers (`passerelle.answers`, separate processes that "
-             "run beside it during the answers stage only); cold start of `passerelle serve` "
-             "on the built store (seconds until it answered, median of 3).", "",
+             "build and its answer workers together (`passerelle.answers`: processes that "
+             "run beside it during the answers stage; sampled every 0.2 s, shared pages "
+             "counted in each); cold start of `passerelle serve` on the built store (seconds "
+             "until it answered, median of 3).", "",
              "| scale | schools | agreements | quads | inferred | "
-             + " | ".join(STAGES) + " | total | peak MiB | worker peak MiB | cold start |",
+             + " | ".join(STAGES) + " | total | peak MiB | with workers | cold start |",
              "|" + "---|" * (len(STAGES) + 9)]
     for scale, result in scales.items():
         build = result["build"]
@@ -61,7 +62,7 @@ def build_table(scales: dict) -> list[str]:
         entities = build["entities"]
         lines.append(f"| {scale}x | {entities['schools']} | {entities['agreements']} | "
                      f"{build['quads']} | {build['inferred']} | {stages} | {build['wall_s']} | "
-                     f"{build['peak_mib']} | {build.get('worker_peak_mib', '-')} | "
+                     f"{build['peak_mib']} | {build.get('total_peak_mib', '-')} | "
                      f"{result['cold_start_s']} |")
     largest = max(scales, key=int)
     peaks = scales[largest]["build"]["peak_mib_after_stage"]
@@ -203,9 +204,10 @@ def targets(scales: dict) -> list[str]:
         lines.append(f"| in-process p50 of every canned query <= 50 ms at 1000x (first page) | "
                      f"{len(slow) - len(over)} of {len(slow)} within"
                      + (f"; over: {', '.join(over)}" if over else "") + f" | {_met(not over)} |")
-        peak = thousand["build"]["peak_mib"]
-        lines.append(f"| build at 1000x, peak memory <= 4 GiB (reasoning and validation "
-                     f"included) | {peak / GIB:.2f} GiB, {thousand['build']['wall_s']} s, "
+        peak = max(thousand["build"]["peak_mib"], thousand["build"].get("total_peak_mib", 0))
+        lines.append(f"| build at 1000x, peak memory <= 4 GiB (reasoning, validation and the "
+                     f"answer workers included) | {peak / GIB:.2f} GiB, "
+                     f"{thousand['build']['wall_s']} s, "
                      f"{thousand['build']['quads']} quads | {_met(peak <= 4 * GIB)} |")
     colds = {s: r["cold_start_s"] for s, r in scales.items()}
     lines.append("| cold start of `passerelle serve` <= 2 s | " +
