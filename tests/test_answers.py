@@ -133,8 +133,8 @@ def test_the_build_says_what_it_stored(seed_build):
 
 
 def test_the_budget_is_a_quarter_of_the_build_before_it_and_never_less_than_the_floor():
-    assert answers.budget(0.7) == answers.BUDGET_S == 18.0  # the seeds
-    assert answers.budget(35.0) == 18.0  # 100x: within its 60 s
+    assert answers.budget(0.7) == answers.BUDGET_S == 12.0  # the seeds
+    assert answers.budget(35.0) == 12.0  # 100x: within its 60 s
     assert answers.budget(480.0) == 120.0  # 1000x: the broad questions need minutes
 
 
