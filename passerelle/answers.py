@@ -55,7 +55,7 @@ from passerelle.canned import (
     job,
     result_of,
 )
-from passerelle.results import QUERY_ERRORS, Rows, json_document, rows
+from passerelle.results import QUERY_ERRORS, Rows, json_bindings, json_document, rows
 from passerelle.vocabulary import RDF_TYPE
 
 ANSWERS_FILE = "answers.sqlite"
@@ -161,8 +161,7 @@ def answer(store, query: CannedQuery, bound: Mapping, stored_rows: int = STORED_
     work = job(query, bound, stored_rows)
     page = result_of(query, bound, rows(store.query(work.query, **work.options()), 0,
                                         stored_rows), stored_rows)
-    lines = [json.dumps(binding, ensure_ascii=False).encode("utf-8")
-             for binding in json_document(page.variables, page.rows)["results"]["bindings"]]
+    lines = [binding.encode("utf-8") for binding in json_bindings(page.variables, page.rows)]
     head = (query.name, digest(query.sparql), key_of(bound))
     tail = (len(lines), int(page.truncated), json.dumps(list(page.variables)))
     # A JSON dump never holds a raw line break (one in a string is written \n).
