@@ -74,11 +74,15 @@ class Dataset:
     def whole_store(self) -> Store:
         """The working store with the summary nodes in it too, for a caller that reads every
         quad from it (a remote load, a count): as much memory again as the file holds."""
+        self.load_summary_nodes(self.store)
+        return self.store
+
+    def load_summary_nodes(self, into: Store) -> None:
+        """Load the summary nodes' file into ``into``, then let it go (once)."""
         if self.summary_nodes is not None:
-            self.store.bulk_load(path=str(self.summary_nodes.path), format=RdfFormat.N_QUADS)
+            into.bulk_load(path=str(self.summary_nodes.path), format=RdfFormat.N_QUADS)
             self.summary_nodes.discard()
             self.summary_nodes = None
-        return self.store
 
     def agreements(self) -> list[Agreement]:
         return agreements(tuple(row) for row in self.store.query(AGREEMENTS_QUERY))

@@ -42,10 +42,7 @@ def write_store(build: BuildDir, dataset: Dataset, labelled: Iterable[NamedNode]
         _give_back_freed_memory()
         store = build.open(writable=True)
         store.bulk_load(path=str(dump), format=RdfFormat.N_QUADS)
-        if dataset.summary_nodes is not None:  # written apart from the working store
-            store.bulk_load(path=str(dataset.summary_nodes.path), format=RdfFormat.N_QUADS)
-            dataset.summary_nodes.discard()
-            dataset.summary_nodes = None
+        dataset.load_summary_nodes(store)  # written apart from the working store
     finally:
         dump.unlink(missing_ok=True)
     # The loader gives each blank node a new label; the build gives them canonical ones in
