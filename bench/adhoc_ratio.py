@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bench import field, peers
+from bench.measure_build import processes
 
 
 def main() -> None:
@@ -30,13 +31,12 @@ def main() -> None:
                         help="also this checkout with this many query processes per worker")
     args = parser.parse_args()
     ids = field.schools(args.store)
-    plain = field.HAND_WRITTEN["partners of a school"][1]
 
-    def paths(route: str, first: int, count: int) -> list[str]:
+    def paths(server: peers.Server, first: int, count: int) -> list[str]:
         # field.workloads' texts, numbered from ``first``: no request repeats one of
         # another round's, so that none is answered from a worker's answer cache.
-        return [route + quote(f"# request {n}\n" + plain.replace("{school}", field.ID
-                                                                 + ids[n % len(ids)]))
+        route = "/query?query=" if "oxigraph" in server.name else "/sparql?query="
+        return [route + quote(field.ad_hoc_text(n, ids[n % len(ids)]))
                 for n in range(first, first + count)]
 
     servers = [peers.passerelle(args.store), peers.oxigraph(args.store)]
@@ -58,16 +58,14 @@ def main() -> None:
     try:
         for number, server in enumerate(servers):
             peers.start(server)
-            route = "/query?query=" if "oxigraph" in server.name else "/sparql?query="
             # warm up at full concurrency, so that every query process has started
-            peers.wrk(server, paths(route, 10**8 + number * per_run, per_run),
+            peers.wrk(server, paths(server, 10**8 + number * per_run, per_run),
                       field.CONNECTIONS, 3)
         for round_ in range(args.rounds):
             for number, server in enumerate(servers):
-                route = "/query?query=" if "oxigraph" in server.name else "/sparql?query="
                 first = (round_ * len(servers) + number) * per_run
                 cpu = session_cpu(server.process.pid)
-                row = peers.wrk(server, paths(route, first, per_run), field.CONNECTIONS,
+                row = peers.wrk(server, paths(server, first, per_run), field.CONNECTIONS,
                                 args.seconds)
                 used = {name: round(session_cpu(server.process.pid).get(name, 0) - spent, 2)
                         for name, spent in cpu.items()}
@@ -85,18 +83,14 @@ def session_cpu(session: int) -> dict[str, float]:
     summed by command name."""
     tick = os.sysconf("SC_CLK_TCK")
     found: dict[str, float] = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as stat:
-                head, _, tail = stat.read().rpartition(b")")
-        except OSError:
-            continue
-        fields = tail.split()
+    for pid, command, fields in processes():
         if int(fields[3]) != session:
             continue
-        with open(f"/proc/{pid}/cmdline", "rb") as cmd:
-            line = cmd.read()
-        name = "query" if b"query_process" in line else head.split(b"(", 1)[1].decode()
+        try:
+            line = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:  # gone meanwhile
+            continue
+        name = "query" if b"query_process" in line else command
         found[name] = found.get(name, 0) + sum(int(f) for f in fields[11:15]) / tick
     return found
 

@@ -75,12 +75,17 @@ def workloads(ids: list[str]) -> dict[str, tuple[list[str], list[str]]]:
         theirs = ["/query?query=" + quote(sparql.replace("{school}", ID + school))
                   for school in ids]
         found[question] = (ours, theirs)
-    plain = HAND_WRITTEN["partners of a school"][1]
-    texts = [f"# request {n}\n" + plain.replace("{school}", ID + school)
-             for n in range(DISTINCT_LIMITS) for school in ids]
+    texts = [ad_hoc_text(n, school) for n in range(DISTINCT_LIMITS) for school in ids]
     found[AD_HOC] = (["/sparql?query=" + quote(text) for text in texts],
                      ["/query?query=" + quote(text) for text in texts[:len(ids)]])
     return found
+
+
+def ad_hoc_text(number: int, school: str) -> str:
+    """The ad-hoc workload's query about one school, made distinct by its number (a comment:
+    the same question, another text, so that no answer cache holds it)."""
+    plain = HAND_WRITTEN["partners of a school"][1]
+    return f"# request {number}\n" + plain.replace("{school}", ID + school)
 
 
 def field_comparison(store: Path, seconds: int) -> dict:

@@ -14,6 +14,7 @@ import resource
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from graph.build import INFERRED, build
@@ -48,16 +49,22 @@ class TotalPeak:
             self.peak_kib = max(self.peak_kib, sum(map(rss_kib, family(os.getpid()))))
 
 
-def family(pid: int) -> list[int]:
-    """``pid`` and every process descending from it."""
-    parents = {}
+def processes() -> Iterator[tuple[int, str, list[str]]]:
+    """Each running process: its pid, its command name and the fields of /proc/PID/stat
+    after the name (state, ppid, pgrp, session, ...; proc(5) numbers them from 3)."""
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 stat = Path(f"/proc/{entry}/stat").read_text()
             except OSError:  # gone meanwhile
                 continue
-            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+            head, _, tail = stat.rpartition(")")  # the name may hold spaces and parentheses
+            yield int(entry), head.split("(", 1)[1], tail.split()
+
+
+def family(pid: int) -> list[int]:
+    """``pid`` and every process descending from it."""
+    parents = {child: int(fields[1]) for child, _, fields in processes()}
     found, frontier = [pid], [pid]
     while frontier:
         frontier = [child for child, parent in parents.items() if parent in frontier]
