@@ -84,6 +84,10 @@ class Dataset:
             self.summary_nodes.discard()
             self.summary_nodes = None
 
+    def quad_count(self) -> int:
+        """The quads of the working store and of the summary nodes, not yet loaded."""
+        return len(self.store) + (0 if self.summary_nodes is None else self.summary_nodes.quads)
+
     def agreements(self) -> list[Agreement]:
         return agreements(tuple(row) for row in self.store.query(AGREEMENTS_QUERY))
 
@@ -162,15 +166,17 @@ def build(seeds_dir: Path, store_path: Path, allow: gate.Allow = gate.NOTHING) -
                                      dataset.read)
             build_dir = link.new_build()
             try:
+                # A small build is answered from its working store, in memory, before the
+                # load; a large one from the built store, after (passerelle/answers.py).
+                in_memory = dataset.quad_count() <= answers.IN_MEMORY_QUADS
+                if in_memory:
+                    _answer(dataset, dataset.whole_store(), build_dir)
                 with _timed(dataset.timings, "load", dataset.peak_mib):
                     triples = store.write_store(build_dir, dataset, [rdf.graph_iri(ONTOLOGY_GRAPH)])
                 with _timed(dataset.timings, "index", dataset.peak_mib):
                     Index.read(dataset.store).save(build_dir.path / SEARCH_FILE)  # the built store
-                with _timed(dataset.timings, "answers", dataset.peak_mib):
-                    dataset.answered = answers.compute(
-                        build_dir.store_dir, load_queries(QUERIES_DIR).values(),
-                        build_dir.path / answers.ANSWERS_FILE,
-                        answers.budget(sum(dataset.timings.values())))
+                if not in_memory:
+                    _answer(dataset, build_dir.store_dir, build_dir)
                 metadata = _metadata(dataset, build_dir.id, triples)
                 metadata["history"] = history.extended(_read_metadata(published), metadata,
                                                        verdict)
@@ -190,6 +196,15 @@ def build(seeds_dir: Path, store_path: Path, allow: gate.Allow = gate.NOTHING) -
     except StoreLinkError as exc:
         raise BuildError(exc.message, exc.path) from exc
     return BuildResult(store_path, build_dir.path, triples, dataset, verdict)
+
+
+def _answer(dataset: Dataset, source: Path | Store, build_dir: BuildDir) -> None:
+    """The canned answers stage, on ``source``: the working store with every quad the built
+    store has (the ontology's blank nodes as canonical in both), or the built store."""
+    with _timed(dataset.timings, "answers", dataset.peak_mib):
+        dataset.answered = answers.compute(
+            source, load_queries(QUERIES_DIR).values(), build_dir.path / answers.ANSWERS_FILE,
+            answers.budget(sum(dataset.timings.values())))
 
 
 def build_remote(seeds_dir: Path, endpoint: remote.Endpoint,

@@ -38,6 +38,7 @@ class NodeFile:
         self.path.touch()
         self._ends: list[int] = []  # where each run of chunks to check together ends
         self._unchecked = 0  # quads written since the last end
+        self.quads = 0  # written in all
         # The nodes written so far, as hashes of their IRIs: the IRIs themselves would be
         # hundreds of thousands of strings at 1000x.
         self._written: set[int] = set()
@@ -52,6 +53,7 @@ class NodeFile:
         with self.path.open("ab") as out:
             out.write(serialize(chunk, format=RdfFormat.N_QUADS))
             self._unchecked += len(chunk)
+            self.quads += len(chunk)
             if self._unchecked >= self.checked:
                 self._ends.append(out.tell())
                 self._unchecked = 0

@@ -38,10 +38,12 @@ import sqlite3
 import statistics
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from multiprocessing import TimeoutError, get_context
+from multiprocessing.pool import Pool, ThreadPool
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, QueryResultsFormat, Store, parse_query_results
@@ -65,12 +67,19 @@ STORED_ROWS = limits.ROW_CAP
 # institution parameter would be thousands of values for one query, a country every country
 # of the world: left to the engine.
 ENUMERATED = ("school", "network")
-# The least wall time the build gives this stage. 100x: 36 s before it on a quiet machine, 60 s
-# cap; its questions take about 27 s of CPU on the store (14 s on the 2 workers), the 300
-# per-school schools-sharing-partners (54 s) left out.
-BUDGET_S = 15.0
+# The least wall time the build gives this stage. 100x: 36-45 s before it, 60 s cap; in
+# memory every question but the 300 per-school schools-sharing-partners is answered in 6.8 s
+# on a quiet machine (those would take 17 s more: a few dozen are stored).
+BUDGET_S = 10.0
 BUDGET_SHARE = 0.25  # of the build's time before this stage, when that is more than BUDGET_S
-WORKERS = 2  # processes answering per-value questions (each opens the store read-only)
+WORKERS = 2  # processes or threads answering the questions
+# A build of at most this many quads is answered from its working store in memory, by
+# threads: the same quads, read 3-4x faster than from the built store on disk (100x, 1.1
+# million quads: a school's partners 7.2 -> 2.1 ms, its partner overlap 12.6 -> 5.7 ms), and
+# pyoxigraph lets go of the GIL while it evaluates (2 threads: 1.6x one). Past it (1000x: 9.2
+# million) the summary nodes in memory would pass the build's memory bound: WORKERS processes
+# read the built store.
+IN_MEMORY_QUADS = 3_000_000
 CHUNK = 25  # values per task: few enough that the budget is checked often
 SAMPLED = 3  # each per-value query's first values, timed in the build's process
 CHUNK_ROWS = 200  # rows per stored chunk: the HTML page's and a paged client's page
@@ -177,26 +186,45 @@ def budget(build_s: float) -> float:
     return max(BUDGET_S, BUDGET_SHARE * build_s)
 
 
-def compute(store_dir: Path, queries: Iterable[CannedQuery], path: Path,
+def compute(source: Path | Store, queries: Iterable[CannedQuery], path: Path,
             budget_s: float = BUDGET_S, stored_rows: int = STORED_ROWS,
             chunk_rows: int = CHUNK_ROWS) -> Stats:
-    """Answer the `questions` on the built store in ``store_dir`` into the file at ``path``.
+    """Answer the `questions` into the file at ``path``, on ``source``: the built store's
+    directory, read by WORKERS processes, or a store in this process holding the same
+    quads (`IN_MEMORY_QUADS`), read by WORKERS threads.
 
     Broad questions first, then the per-value ones, whole queries, the least total time first
     (each query's first values are timed here to know, `least_total_first`), until the
-    budget is spent: in WORKERS processes, or here when the questions are few (starting
-    processes would cost more than they save).
+    budget is spent; here when the questions are few (starting workers would cost more
+    than they save).
     """
     deadline = time.time() + budget_s
-    _open_store(str(store_dir))
+    _open_store(source if isinstance(source, Store) else str(source))
     try:
-        return _compute(store_dir, queries, path, deadline, (stored_rows, chunk_rows))
+        return _compute(source, queries, path, deadline, (stored_rows, chunk_rows))
     finally:
         _open_store(None)  # the build's process lets the store go
 
 
-def _compute(store_dir: Path, queries: Iterable[CannedQuery], path: Path, deadline: float,
-             sizes: tuple[int, int]) -> Stats:
+@contextmanager
+def _workers(source: Path | Store) -> Iterator[Pool]:
+    """WORKERS threads sharing the store given in memory, or WORKERS processes, each
+    opening the built store read-only. Leaving stops them: a process is stopped; a thread
+    cannot be, but each stops at the deadline, between questions."""
+    if not isinstance(source, Store):
+        with get_context("spawn").Pool(WORKERS, _open_store, (str(source),)) as pool:
+            yield pool
+        return
+    pool = ThreadPool(WORKERS)
+    try:
+        yield pool
+    finally:
+        pool.close()
+        pool.join()
+
+
+def _compute(source: Path | Store, queries: Iterable[CannedQuery], path: Path,
+             deadline: float, sizes: tuple[int, int]) -> Stats:
     broad, per_value = questions(_worker_store, queries)
     stats = Stats()
     database = sqlite3.connect(path)
@@ -214,8 +242,9 @@ def _compute(store_dir: Path, queries: Iterable[CannedQuery], path: Path, deadli
         for query, bounds in tasks + per_value:  # here: starting processes would cost more
             keep(*_answer_all(query, bounds, sizes, deadline))
     else:
-        with get_context("spawn").Pool(WORKERS, _open_store, (str(store_dir),)) as pool:
-            pending = [pool.apply_async(_answer_all, (*task, sizes)) for task in tasks]
+        with _workers(source) as pool:
+            pending = [pool.apply_async(_answer_all, (*task, sizes, deadline))
+                       for task in tasks]
             sampled = []  # each query's first values, timed here while the workers start
             for query, bounds in per_value:
                 each = []
@@ -227,12 +256,13 @@ def _compute(store_dir: Path, queries: Iterable[CannedQuery], path: Path, deadli
             for query, rest in least_total_first(sampled):
                 chunks = [rest[i:i + CHUNK] for i in range(0, len(rest), CHUNK)]
                 tasks += [(query, chunk) for chunk in chunks]
-                pending += [pool.apply_async(_answer_all, (query, chunk, sizes))
+                pending += [pool.apply_async(_answer_all, (query, chunk, sizes, deadline))
                             for chunk in chunks]
             for (_, bounds), result in zip(tasks, pending, strict=True):
                 try:
                     keep(*result.get(timeout=max(0.0, deadline - time.time())))
                 except TimeoutError:  # past the budget: the pool's exit stops the workers
+                    # (a thread ends the question it is on: each checks the deadline)
                     keep([], len(bounds))
     database.commit()
     database.close()
@@ -262,9 +292,11 @@ def least_total_first(sampled: Iterable[Sampled]) -> list[tuple[CannedQuery, lis
 _worker_store: Store | None = None
 
 
-def _open_store(store_dir: str | None) -> None:
+def _open_store(source: str | Store | None) -> None:
+    """The store the questions are asked of in this process: a built store's directory is
+    opened read-only."""
     global _worker_store
-    _worker_store = None if store_dir is None else Store.read_only(store_dir)
+    _worker_store = Store.read_only(source) if isinstance(source, str) else source
 
 
 def _answer_all(query: CannedQuery, bounds: list[dict], sizes: tuple[int, int],

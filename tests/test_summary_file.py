@@ -42,6 +42,9 @@ def test_only_the_lists_and_codes_on_the_graphs_own_nodes_stay_in_the_working_st
     assert len(in_store) == 224 * 3 + 192
     assert not [q for q in in_store if q.subject.value.startswith(ID + "summary/")]
     assert sum(1 for _ in dataset.summary_nodes.path.open()) == 3633 - 864
+    assert dataset.summary_nodes.quads == 3633 - 864
+    # What the answers stage weighs before it chooses the working store or the built one.
+    assert dataset.quad_count() == 12927
     assert len(dataset.quads) == 12927  # the file's nodes added in
 
 
