@@ -6,8 +6,8 @@ runs every canned query that does not call out (no SERVICE) for the questions as
 
 - the broadest question, every parameter left out, when the query requires none;
 - each value of one parameter of a type in `ENUMERATED` (each school, each network, read
-  from the graph), the other parameters left out: for each such parameter of a query whose
-  other parameters are all optional. Which ones is read from the queries' headers, never
+  from the graph; the header's example first), the other parameters left out: for each
+  such parameter of a query whose other parameters are all optional. Which ones is read from the queries' headers, never
   from their names, so a new query is covered as it is.
 
 Each answer keeps its first `STORED_ROWS` rows (the server's default row cap: a whole page
@@ -141,10 +141,30 @@ def questions(store, queries: Iterable[CannedQuery]
             broad.append((query, bind(query, {}, store)))
         for parameter in query.params:
             if parameter.type in ENUMERATED and required <= {parameter.name}:
-                bounds = list(_bound_each(query, parameter, store))
+                bounds = example_first(list(_bound_each(query, parameter, store)),
+                                       _example(query, parameter, store))
                 if bounds:
                     per_value.append((query, bounds))
     return broad, per_value
+
+
+def example_first(bounds: list[dict], example: dict | None) -> list[dict]:
+    """The bound terms with the header's example first (the query's first values are the
+    first stored, `compute`): the value the catalogue's form fills in, the editor binds and
+    the API description shows, the question a visitor asks first. Unchanged when the
+    example is not among them."""
+    if example is None or example not in bounds:
+        return bounds
+    return [example, *(bound for bound in bounds if bound != example)]
+
+
+def _example(query: CannedQuery, parameter: Parameter, store) -> dict | None:
+    if parameter.example is None:
+        return None
+    try:
+        return bind(query, {parameter.name: parameter.example}, store)
+    except ParameterError:  # an example this graph lacks (a build of other documents)
+        return None
 
 
 def _bound_each(query: CannedQuery, parameter: Parameter, store) -> Iterable[dict]:

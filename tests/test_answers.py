@@ -143,6 +143,26 @@ def test_a_build_past_the_memory_bound_answers_after_the_load(seed_build, tmp_pa
     assert stages.index("answers") < stages.index("load")
 
 
+def test_each_query_is_asked_for_its_header_example_first(seed_dir):
+    store = Store.read_only(str(seed_dir / "oxigraph"))
+    _, per_value = answers.questions(store, [QUERIES["schools-sharing-partners"],
+                                             QUERIES["network-members"]])
+    schools, networks = ([answers.key_of(bound) for bound in bounds] for _, bounds in per_value)
+    # telecom-paris, the example, before estp, which comes first by IRI.
+    assert schools == [f"school=<{SCHOOL}{s}>" for s in
+                       ("telecom-paris", "estp", "unidentified-school-003")]
+    assert networks[0] == "network=<https://w3id.org/passerelle/id/network/erasmus-plus>"
+    assert len(networks) == len(set(networks)) == NETWORKS
+
+
+def test_an_example_the_graph_lacks_leaves_the_order_as_it_is():
+    first, second = {"school": NamedNode(SCHOOL + "a")}, {"school": NamedNode(SCHOOL + "b")}
+    assert answers.example_first([first, second], {"school": NamedNode(SCHOOL + "z")}) \
+        == [first, second]
+    assert answers.example_first([first, second], None) == [first, second]
+    assert answers.example_first([first, second], second) == [second, first]
+
+
 def test_a_required_school_parameter_stores_one_answer_per_school(seed_dir):
     assert stored_keys(seed_dir, "partners") == [f"school=<{SCHOOL}{s}>" for s in SCHOOLS]
 
