@@ -7,8 +7,8 @@ runs every canned query that does not call out (no SERVICE) for the questions as
 - the broadest question, every parameter left out, when the query requires none;
 - each value of one parameter of a type in `ENUMERATED` (each school, each network, read
   from the graph; the header's example first), the other parameters left out: for each
-  such parameter of a query whose other parameters are all optional. Which ones is read from the queries' headers, never
-  from their names, so a new query is covered as it is.
+  such parameter of a query whose other parameters are all optional. Which ones is read
+  from the queries' headers, never from their names, so a new query is covered as it is.
 
 Each answer keeps its first `STORED_ROWS` rows (the server's default row cap: a whole page
 of the default size is in the file) and whether more follow, in ``answers.sqlite`` in the
