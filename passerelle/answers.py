@@ -273,7 +273,10 @@ def _compute(source: Path | Store, queries: Iterable[CannedQuery], path: Path,
                     keep(*_answer_all(query, [bound], sizes, deadline))
                     each.append(time.perf_counter() - began)
                 sampled.append(Sampled(query, bounds[SAMPLED:], statistics.median(each)))
-            for query, rest in least_total_first(sampled):
+            asked, left = least_total_first(sampled, (deadline - time.time()) * WORKERS)
+            for _, rest in left:
+                keep([], len(rest))
+            for query, rest in asked:
                 chunks = [rest[i:i + CHUNK] for i in range(0, len(rest), CHUNK)]
                 tasks += [(query, chunk) for chunk in chunks]
                 pending += [pool.apply_async(_answer_all, (query, chunk, sizes, deadline))
@@ -298,15 +301,29 @@ class Sampled:
     rest: list[dict]
     seconds_each: float
 
+    @property
+    def total(self) -> float:
+        return self.seconds_each * len(self.rest)
 
-def least_total_first(sampled: Iterable[Sampled]) -> list[tuple[CannedQuery, list[dict]]]:
-    """The per-value queries in the order their values left are asked: the least estimated
-    total first (one value's time by the values left), so that the budget completes as many
-    whole queries as it can. A query stored for some values only still sends every other
-    request to the engine: a dozen networks at half a second each come before 300 schools at
-    13 ms, though each network costs more."""
-    ordered = sorted(sampled, key=lambda s: (s.seconds_each * len(s.rest), s.query.name))
-    return [(each.query, each.rest) for each in ordered]
+
+Plan = list[tuple[CannedQuery, list[dict]]]
+
+
+def least_total_first(sampled: Iterable[Sampled], room: float = math.inf) -> tuple[Plan, Plan]:
+    """The per-value queries whose values left are asked, in that order, and those left to
+    the engine. The least estimated total first (one value's time by the values left), so
+    that the budget completes as many whole queries as it can: a query stored for some
+    values only still sends every other request to the engine, so a dozen networks at half a
+    second each come before 300 schools at 13 ms, though each network costs more. A query
+    whose total no longer fits in ``room`` (the workers' seconds left) is not started: its
+    few values would cost build time (at 100x, 300 schools at 0.1 s each for a 10 s stage;
+    its example was asked with the first values)."""
+    asked, left = [], []
+    for each in sorted(sampled, key=lambda s: (s.total, s.query.name)):
+        fits = each.total <= room
+        room -= each.total if fits else 0
+        (asked if fits else left).append((each.query, each.rest))
+    return asked, left
 
 
 _worker_store: Store | None = None

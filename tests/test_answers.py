@@ -199,9 +199,25 @@ def test_per_value_queries_are_asked_whole_the_least_total_time_first():
                answers.Sampled(QUERIES["countries"], schools, 0.005),  # 1.5 s
                answers.Sampled(QUERIES["partners"], schools, 0.005),  # 1.5 s: by name
                answers.Sampled(QUERIES["documents"], [], 2.0)]  # every value sampled
-    assert [query.name for query, _ in answers.least_total_first(sampled)] == [
+    asked, left = answers.least_total_first(sampled)
+    assert [query.name for query, _ in asked] == [
         "documents", "countries", "partners", "network-members", "partner-overlap"]
-    assert [len(rest) for _, rest in answers.least_total_first(sampled)] == [0, 297, 297, 8, 297]
+    assert [len(rest) for _, rest in asked] == [0, 297, 297, 8, 297]
+    assert left == []
+
+
+def test_a_query_whose_total_no_longer_fits_the_time_left_is_not_started():
+    schools = [{"school": NamedNode(SCHOOL + str(i))} for i in range(300)]
+    sampled = [answers.Sampled(QUERIES["schools-sharing-partners"], schools, 0.1),  # 30 s
+               answers.Sampled(QUERIES["countries"], schools, 0.005),  # 1.5 s
+               answers.Sampled(QUERIES["partner-overlap"], schools, 0.013)]  # 3.9 s
+    asked, left = answers.least_total_first(sampled, room=5.5)
+    assert [query.name for query, _ in asked] == ["countries", "partner-overlap"]
+    assert [query.name for query, _ in left] == ["schools-sharing-partners"]
+    # What the first ones take is no longer there for the next.
+    asked, left = answers.least_total_first(sampled, room=5.3)
+    assert [query.name for query, _ in asked] == ["countries"]
+    assert [query.name for query, _ in left] == ["partner-overlap", "schools-sharing-partners"]
 
 
 @pytest.fixture(scope="module")
