@@ -77,10 +77,9 @@ WORKERS = 2  # processes or threads answering the questions
 # A build of at most this many quads is answered from its working store in memory, by
 # threads: the same quads, read 3-4x faster than from the built store on disk (100x, 1.1
 # million quads, in one run: a school's partners 10.1 -> 4.1 ms, partner overlap 24.5 -> 5.7
-# ms, countries 7.5 -> 1.8 ms), and
-# pyoxigraph lets go of the GIL while it evaluates (2 threads: 1.6x one). Past it (1000x: 9.2
-# million) the summary nodes in memory would pass the build's memory bound: WORKERS processes
-# read the built store.
+# ms, countries 7.5 -> 1.8 ms), and pyoxigraph lets go of the GIL while it evaluates (2
+# threads: 1.6x one). Past it (1000x: 9.2 million) the summary nodes in memory would pass the
+# build's memory bound: WORKERS processes read the built store.
 IN_MEMORY_QUADS = 3_000_000
 CHUNK = 25  # values per task: few enough that the budget is checked often
 SAMPLED = 3  # each per-value query's first values, timed in the build's process
@@ -221,7 +220,7 @@ def compute(source: Path | Store, queries: Iterable[CannedQuery], path: Path,
     than they save).
     """
     deadline = time.time() + budget_s
-    _open_store(source if isinstance(source, Store) else str(source))
+    _open_store(source)
     try:
         return _compute(source, queries, path, deadline, (stored_rows, chunk_rows))
     finally:
@@ -331,15 +330,16 @@ def least_total_first(sampled: Iterable[Sampled], room: float = math.inf) -> tup
 _worker_store: Store | None = None
 
 
-def _open_store(source: str | Store | None) -> None:
+def _open_store(source: Path | str | Store | None) -> None:
     """The store the questions are asked of in this process: a built store's directory is
     opened read-only."""
     global _worker_store
-    _worker_store = Store.read_only(source) if isinstance(source, str) else source
+    _worker_store = source if source is None or isinstance(source, Store) \
+        else Store.read_only(str(source))
 
 
 def _answer_all(query: CannedQuery, bounds: list[dict], sizes: tuple[int, int],
-                deadline: float = math.inf) -> tuple[list[list[tuple]], int]:
+                deadline: float) -> tuple[list[list[tuple]], int]:
     """The stored rows of each question asked before the deadline, and how many were left
     (in a worker, or here)."""
     found = []
