@@ -27,9 +27,10 @@ SAMPLE_EVERY = 0.2  # seconds between two readings of the processes' resident me
 
 class TotalPeak:
     """The largest sum of resident memory of this process and its descendants (the answers
-    stage's workers), read from /proc every SAMPLE_EVERY seconds while the build runs.
-    getrusage cannot say it: a child's ru_maxrss includes the parent's pages it held between
-    fork and exec, so it reads as large as the build itself."""
+    stage's worker processes, in a build past `passerelle.answers.IN_MEMORY_QUADS`), read
+    from /proc every SAMPLE_EVERY seconds while the build runs. getrusage cannot say it: a
+    child's ru_maxrss includes the parent's pages it held between fork and exec, so it reads
+    as large as the build itself."""
 
     def __init__(self):
         self.peak_kib = 0

@@ -50,7 +50,8 @@ def build_table(scales: dict) -> list[str]:
     lines = ["## Build", "",
              "Seconds per stage; peak resident memory of the build process (MiB), and of the "
              "build and its answer workers together (`passerelle.answers`: processes that "
-             "run beside it during the answers stage; sampled every 0.2 s, shared pages "
+             "run beside it during the answers stage of a build past 3 million quads; a "
+             "smaller one answers in threads of its own; sampled every 0.2 s, shared pages "
              "counted in each); cold start of `passerelle serve` on the built store (seconds "
              "until it answered, median of 3).", "",
              "| scale | schools | agreements | quads | inferred | "
